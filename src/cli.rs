@@ -1,0 +1,403 @@
+//! The whole command line, declared with clap derive and nothing else: every flag, its help and
+//! the environment variable it stands for. Values that need more than a type check (a .env file,
+//! a URL, sizes in redis.conf units) are validated later, where their sources are known.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::EXIT_CODES_HELP;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "imcache",
+    version,
+    about = "Set up, verify, measure, tune and diagnose the Redis cache of InterviewMaster AI",
+    after_help = EXIT_CODES_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where Redis is and how to talk to it. Global: accepted before or after the command.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnArgs {
+    /// redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]
+    #[arg(short = 'u', long, global = true, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Host name or address [default: localhost] [env: REDIS_HOST]
+    #[arg(short = 'H', long, global = true, value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// TCP port [default: 6379] [env: REDIS_PORT]
+    #[arg(short = 'p', long, global = true, value_name = "PORT",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+
+    /// Database number [default: 0] [env: REDIS_DB]
+    #[arg(short = 'n', long, global = true, value_name = "DB")]
+    pub db: Option<u32>,
+
+    /// ACL user name [env: REDIS_USERNAME]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the
+    /// environment or the .env file; there is no --password flag: it would show in `ps`)
+    #[arg(long, global = true)]
+    pub askpass: bool,
+
+    /// Use TLS (implied by rediss://) [env: REDIS_TLS]
+    #[arg(long, global = true)]
+    pub tls: bool,
+
+    /// Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub cacert: Option<PathBuf>,
+
+    /// Skip TLS certificate verification (prints a warning)
+    #[arg(long, global = true)]
+    pub insecure: bool,
+
+    /// Connect and command timeout, e.g. 5s, 500ms
+    #[arg(long, global = true, value_name = "DUR", default_value = "5s",
+          value_parser = parse_timeout)]
+    pub timeout: Duration,
+
+    /// The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+}
+
+/// How results are shown. Global: accepted before or after the command.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Print one JSON document on stdout and nothing else there
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream's tty
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Print only problems and results
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more detail: every step and every external command
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Install and start Redis (docker, brew, apt or a cloud URL), verify it, write .env
+    Setup(SetupArgs),
+    /// Prove the cache works: PING, SET/GET a JSON value with a TTL, clean up (the CI step)
+    Verify(VerifyArgs),
+    /// Hit rate, memory, evictions, clients ... once, live, or for Prometheus
+    Metrics(MetricsArgs),
+    /// Write maxmemory, maxmemory-policy and save rules to redis.conf and/or the live server
+    Tune(TuneArgs),
+    /// Diagnose: every check, a verdict and the command that fixes each finding
+    Doctor(DoctorArgs),
+    /// Show the resolved connection settings and where each came from (password masked)
+    Env(EnvArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum SetupMethod {
+    /// docker when its engine answers, else brew on macOS, else apt on Debian/Ubuntu
+    #[default]
+    Auto,
+    /// A container from the official image, published on 127.0.0.1
+    Docker,
+    /// Homebrew's redis formula and `brew services`
+    Brew,
+    /// Debian/Ubuntu's redis-server package
+    Apt,
+    /// A managed Redis: no install, just prove the URL and write .env
+    Cloud,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// How to get a Redis
+    #[arg(value_enum, default_value_t = SetupMethod::Auto)]
+    pub method: SetupMethod,
+
+    /// Print every command that would run, one per line, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Answer yes to every confirmation (needed without a terminal)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Docker container name
+    #[arg(long, value_name = "NAME", default_value = "interviewmaster-redis")]
+    pub name: String,
+
+    /// Docker image
+    #[arg(long, value_name = "IMAGE", default_value = "redis:7")]
+    pub image: String,
+
+    /// Publish the container on all interfaces (then a password is required)
+    #[arg(long)]
+    pub expose: bool,
+
+    /// Require a password (REDIS_PASSWORD, --askpass, or a generated one)
+    #[arg(long)]
+    pub require_pass: bool,
+
+    /// How long to wait for Redis to answer PING
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_wait)]
+    pub wait: Duration,
+
+    /// Do not write the .env file
+    #[arg(long)]
+    pub no_env: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Retry the connection until Redis answers or this much time has passed (e.g. 30s)
+    #[arg(long, value_name = "DUR", value_parser = parse_wait)]
+    pub wait: Option<Duration>,
+
+    /// Also GET the app's health endpoint and require "cache": "connected"
+    #[arg(long, value_name = "URL")]
+    pub health_url: Option<String>,
+
+    /// TTL in seconds of the test key
+    #[arg(long, value_name = "SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub ttl: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MetricsFormat {
+    Table,
+    Json,
+    Prometheus,
+}
+
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Sample every SECS seconds (e.g. 2 or 0.5) and show the rates of each interval
+    #[arg(long, value_name = "SECS", value_parser = parse_interval)]
+    pub watch: Option<Duration>,
+
+    /// With --watch: stop after N samples
+    #[arg(long, value_name = "N", requires = "watch",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// Output format (--json is the same as --format json)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<MetricsFormat>,
+
+    /// Also read the app's /cache/metrics and show it beside the server's view
+    #[arg(long, value_name = "URL")]
+    pub app_url: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// No persistence (save "")
+    Dev,
+    /// The guide's snapshots: save 900 1, 300 10, 60 10000
+    #[default]
+    Prod,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "kebab-case")]
+pub enum Policy {
+    AllkeysLru,
+    AllkeysLfu,
+    AllkeysRandom,
+    VolatileLru,
+    VolatileLfu,
+    VolatileRandom,
+    VolatileTtl,
+    Noeviction,
+}
+
+impl Policy {
+    /// The name Redis uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::AllkeysLru => "allkeys-lru",
+            Policy::AllkeysLfu => "allkeys-lfu",
+            Policy::AllkeysRandom => "allkeys-random",
+            Policy::VolatileLru => "volatile-lru",
+            Policy::VolatileLfu => "volatile-lfu",
+            Policy::VolatileRandom => "volatile-random",
+            Policy::VolatileTtl => "volatile-ttl",
+            Policy::Noeviction => "noeviction",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TuneArgs {
+    /// Edit this redis.conf in place (backup first, atomic write)
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Apply to the running server with CONFIG SET (and CONFIG REWRITE when it has a config file)
+    #[arg(long)]
+    pub live: bool,
+
+    /// Starting values: prod keeps the guide's snapshots, dev turns persistence off
+    #[arg(long, value_enum, default_value_t = Profile::Prod)]
+    pub profile: Profile,
+
+    /// Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [default: 256mb]
+    #[arg(long, value_name = "SIZE")]
+    pub maxmemory: Option<String>,
+
+    /// Eviction policy [default: allkeys-lru]
+    #[arg(long, value_enum, value_name = "POLICY", ignore_case = true)]
+    pub policy: Option<Policy>,
+
+    /// Save rules as pairs of seconds and changes, e.g. "900 1 300 10 60 10000"
+    #[arg(long, value_name = "RULES", conflicts_with = "no_save")]
+    pub save: Option<String>,
+
+    /// No snapshots (save "")
+    #[arg(long)]
+    pub no_save: bool,
+
+    /// Show the diff and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Write without asking (needed without a terminal)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Also GET the app's health endpoint and require "cache": "connected"
+    #[arg(long, value_name = "URL")]
+    pub health_url: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum EnvFormat {
+    /// An aligned table with the source of each value
+    #[default]
+    Text,
+    /// KEY=value lines, as a .env file holds them (the password is never printed)
+    Env,
+    /// One JSON document (--json is the same)
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = EnvFormat::Text)]
+    pub format: EnvFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// A duration such as `5s`, `500ms`, `2m` or `1.5` (seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60.0)
+    } else if let Some(n) = text.strip_suffix('h') {
+        (n, 3600.0)
+    } else {
+        (text, 1.0)
+    };
+    let value: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration; use e.g. 5s, 500ms, 2m"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!(
+            "'{text}' is not a duration; use e.g. 5s, 500ms, 2m"
+        ));
+    }
+    Duration::try_from_secs_f64(value * scale).map_err(|_| format!("'{text}' is too long"))
+}
+
+fn parse_wait(text: &str) -> Result<Duration, String> {
+    parse_duration(text)
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration < Duration::from_millis(1) {
+        return Err("the timeout must be at least 1ms".into());
+    }
+    Ok(duration)
+}
+
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration < Duration::from_millis(10) {
+        return Err("the interval must be at least 0.01 seconds".into());
+    }
+    Ok(duration)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_take_units_and_bare_seconds() {
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("0.2"), Ok(Duration::from_millis(200)));
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_timeout("0s").is_err());
+    }
+}

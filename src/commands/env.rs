@@ -1,0 +1,175 @@
+//! `imcache env`: the resolved connection settings and where each came from, so "which Redis
+//! does this talk to, and why" has a one-command answer. The password is `****` or `(none)`.
+
+use serde_json::json;
+
+use crate::cli::{ConnArgs, EnvArgs, EnvFormat};
+use crate::error::{Result, Status};
+use crate::output::{Output, Paint, Report};
+use crate::settings::{Setting, Settings, Source, process_env};
+
+pub fn run(conn: &ConnArgs, args: &EnvArgs, out: &Output) -> Result<Status> {
+    let settings = Settings::resolve(conn, &process_env)?;
+    let report = EnvReport { settings };
+    let format = if out.json {
+        EnvFormat::Json
+    } else {
+        args.format
+    };
+    match format {
+        EnvFormat::Json => out.emit_json(&report)?,
+        EnvFormat::Env => out.print(&report.env_lines())?,
+        EnvFormat::Text => out.emit(&report)?,
+    }
+    Ok(Status::Success)
+}
+
+struct EnvReport {
+    settings: Settings,
+}
+
+/// A row: name, shown value, source.
+type Row = (&'static str, String, Source);
+
+impl EnvReport {
+    fn rows(&self) -> Vec<Row> {
+        let s = &self.settings;
+        let none = || String::from("(none)");
+        fn row<T>(name: &'static str, setting: &Setting<T>, shown: String) -> Row {
+            (name, shown, setting.source.clone())
+        }
+        vec![
+            row("url", &s.url, s.url.value.clone().unwrap_or_else(none)),
+            row("host", &s.host, s.host.value.clone()),
+            row("port", &s.port, s.port.value.to_string()),
+            row("db", &s.db, s.db.value.to_string()),
+            row("user", &s.user, s.user.value.clone().unwrap_or_else(none)),
+            row(
+                "password",
+                &s.password,
+                if s.password.value.is_some() {
+                    "****".into()
+                } else {
+                    none()
+                },
+            ),
+            row("tls", &s.tls, s.tls.value.to_string()),
+            row(
+                "cacert",
+                &s.cacert,
+                s.cacert
+                    .value
+                    .as_ref()
+                    .map_or_else(none, |p| p.display().to_string()),
+            ),
+        ]
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let s = &self.settings;
+        let entry = |value: serde_json::Value, source: &Source| {
+            json!({
+                "value": value,
+                "source": source.label(),
+                "from": (!source.name.is_empty()).then(|| source.name.clone()),
+            })
+        };
+        json!({
+            "target": s.target(),
+            "env_file": { "path": s.env_file, "found": s.env_file_found },
+            "settings": {
+                "url": entry(json!(s.url.value), &s.url.source),
+                "host": entry(json!(s.host.value), &s.host.source),
+                "port": entry(json!(s.port.value), &s.port.source),
+                "db": entry(json!(s.db.value), &s.db.source),
+                "user": entry(json!(s.user.value), &s.user.source),
+                "password": entry(
+                    json!(s.password.value.as_ref().map(|_| "****")),
+                    &s.password.source,
+                ),
+                "tls": entry(json!(s.tls.value), &s.tls.source),
+                "cacert": entry(json!(s.cacert.value), &s.cacert.source),
+            },
+            "insecure": s.insecure,
+            "timeout_ms": s.timeout.as_millis() as u64,
+        })
+    }
+
+    /// KEY=value lines a .env file could hold; the password is never printed, only noted.
+    fn env_lines(&self) -> String {
+        let s = &self.settings;
+        let mut text = String::from("# resolved by imcache env\n");
+        text.push_str(&format!("REDIS_HOST={}\n", quote(&s.host.value)));
+        text.push_str(&format!("REDIS_PORT={}\n", s.port.value));
+        text.push_str(&format!("REDIS_DB={}\n", s.db.value));
+        if let Some(user) = &s.user.value {
+            text.push_str(&format!("REDIS_USERNAME={}\n", quote(user)));
+        }
+        if s.tls.value {
+            text.push_str("REDIS_TLS=true\n");
+        }
+        if let Some(path) = &s.cacert.value {
+            text.push_str(&format!(
+                "REDIS_CACERT={}\n",
+                quote(&path.display().to_string())
+            ));
+        }
+        if s.password.value.is_some() {
+            text.push_str(&format!(
+                "# REDIS_PASSWORD is set (from {}); imcache never prints it\n",
+                s.password.source
+            ));
+        }
+        text
+    }
+}
+
+/// Single quotes when the value needs them (dotenvy takes single-quoted values literally).
+fn quote(value: &str) -> String {
+    if value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-/:@".contains(c))
+    {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', "\\'"))
+    }
+}
+
+impl serde::Serialize for EnvReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.json().serialize(s)
+    }
+}
+
+impl Report for EnvReport {
+    fn text(&self, paint: &Paint) -> String {
+        let rows = self.rows();
+        let value_width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+        let mut text = String::new();
+        for (name, value, source) in rows {
+            let pad = value_width - value.chars().count();
+            let source = if source.is_default() {
+                paint.dim(&source.to_string())
+            } else {
+                source.to_string()
+            };
+            text.push_str(&format!(
+                "{} {value}{:pad$}  {source}\n",
+                paint.bold(&format!("{name:9}")),
+                ""
+            ));
+        }
+        let s = &self.settings;
+        let found = if s.env_file_found {
+            "read"
+        } else {
+            "not found"
+        };
+        let env_file = paint.bold(&format!("{:9}", "env file"));
+        text.push_str(&format!("{env_file} {} ({found})\n", s.env_file.display()));
+        let target = paint.bold(&format!("{:9}", "target"));
+        text.push_str(&format!("{target} {}\n", s.target()));
+        text
+    }
+}

@@ -1,0 +1,194 @@
+//! What this machine can tell us about the ways Redis gets installed: is there a Docker engine and
+//! a container of ours, a Homebrew service, a Debian package, systemd as init. setup asks these
+//! questions before acting; doctor asks them when the port is closed, to name the one command
+//! that starts this Redis the way it was installed. Every query is read-only.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::process::{self, Cmd};
+
+/// How long a read-only query may take (a wedged Docker engine can hang `docker info`).
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The state of the Docker engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// No `docker` program on PATH.
+    NoCli,
+    /// The CLI is there but the engine does not answer; the CLI's own words.
+    Down(String),
+    /// The engine answered `docker info`; its version.
+    Up(String),
+}
+
+pub fn docker_engine() -> Engine {
+    if process::find("docker").is_none() {
+        return Engine::NoCli;
+    }
+    match Cmd::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .run(QUERY_TIMEOUT)
+    {
+        Ok(out) if out.success() && !out.stdout.trim().is_empty() => {
+            Engine::Up(out.stdout.trim().to_string())
+        }
+        Ok(out) if out.timed_out => Engine::Down("`docker info` did not answer".into()),
+        Ok(out) => Engine::Down(first_line(&out.output_tail(3))),
+        Err(err) => Engine::Down(err.message),
+    }
+}
+
+/// The state of a named container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Container {
+    Missing,
+    Running,
+    /// Created, exited, paused, dead ...: Docker's own word for it.
+    Stopped(String),
+    /// The question could not be answered (engine down ...).
+    Unknown(String),
+}
+
+pub fn docker_container(name: &str) -> Container {
+    let out = match Cmd::new("docker")
+        .args([
+            "inspect",
+            "--type",
+            "container",
+            "--format",
+            "{{.State.Status}}",
+            name,
+        ])
+        .run(QUERY_TIMEOUT)
+    {
+        Ok(out) => out,
+        Err(err) => return Container::Unknown(err.message),
+    };
+    let status = out.stdout.trim();
+    if out.success() {
+        return match status {
+            "running" => Container::Running,
+            other => Container::Stopped(other.to_string()),
+        };
+    }
+    let said = out.output_tail(3);
+    if said.to_ascii_lowercase().contains("no such") {
+        Container::Missing
+    } else {
+        Container::Unknown(first_line(&said))
+    }
+}
+
+/// The state of a service managed by brew, systemd or the package manager.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Service {
+    NotInstalled,
+    Stopped,
+    Running,
+    Unknown(String),
+}
+
+/// Homebrew's redis formula and its `brew services` state.
+pub fn brew_service() -> Service {
+    if process::find("brew").is_none() {
+        return Service::NotInstalled;
+    }
+    match Cmd::new("brew")
+        .args(["list", "--versions", "redis"])
+        .run(QUERY_TIMEOUT)
+    {
+        Ok(out) if out.success() && !out.stdout.trim().is_empty() => {}
+        Ok(_) => return Service::NotInstalled,
+        Err(err) => return Service::Unknown(err.message),
+    }
+    let out = match Cmd::new("brew")
+        .args(["services", "info", "redis", "--json"])
+        .run(QUERY_TIMEOUT)
+    {
+        Ok(out) if out.success() => out,
+        Ok(out) => return Service::Unknown(first_line(&out.output_tail(3))),
+        Err(err) => return Service::Unknown(err.message),
+    };
+    let info: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
+    let entry = info.get(0).unwrap_or(&info);
+    match entry.get("running").and_then(serde_json::Value::as_bool) {
+        Some(true) => Service::Running,
+        Some(false) => Service::Stopped,
+        None => Service::Unknown("`brew services info redis --json` said nothing usable".into()),
+    }
+}
+
+/// True when dpkg says the redis-server package is installed.
+pub fn apt_package_installed() -> bool {
+    Cmd::new("dpkg-query")
+        .args(["-W", "-f", "${Status}", "redis-server"])
+        .run(QUERY_TIMEOUT)
+        .is_ok_and(|out| out.success() && out.stdout.contains("install ok installed"))
+}
+
+/// True when systemd is the init system (what sd_booted checks).
+pub fn systemd_is_init() -> bool {
+    Path::new("/run/systemd/system").is_dir()
+}
+
+/// The operating system, as far as the install methods care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Os {
+    /// Debian, Ubuntu and their derivatives: apt works.
+    DebianLike,
+    Linux,
+    MacOs,
+    Windows,
+    Other,
+}
+
+pub fn os() -> Os {
+    match std::env::consts::OS {
+        "macos" => Os::MacOs,
+        "windows" => Os::Windows,
+        "linux" => {
+            let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+            let debian_like = release.lines().any(|line| {
+                let line = line.to_ascii_lowercase();
+                (line.starts_with("id=") || line.starts_with("id_like="))
+                    && (line.contains("debian") || line.contains("ubuntu"))
+            });
+            if debian_like {
+                Os::DebianLike
+            } else {
+                Os::Linux
+            }
+        }
+        _ => Os::Other,
+    }
+}
+
+/// The way to start the apt-installed server on this machine: systemctl under systemd, else the
+/// `service` wrapper, else redis-server itself with Debian's config; through sudo when not root.
+pub fn apt_start_command() -> Cmd {
+    let cmd = if systemd_is_init() {
+        Cmd::new("systemctl").args(["start", "redis-server"])
+    } else if process::find("service").is_some() {
+        Cmd::new("service").args(["redis-server", "start"])
+    } else {
+        Cmd::new("redis-server").args(["/etc/redis/redis.conf", "--daemonize", "yes"])
+    };
+    as_root(cmd)
+}
+
+/// `cmd` itself when we are root, `sudo -n cmd` otherwise (never prompting behind a spinner).
+pub fn as_root(cmd: Cmd) -> Cmd {
+    if process::is_root() {
+        cmd
+    } else {
+        Cmd::new("sudo")
+            .arg("-n")
+            .arg(cmd.program.clone())
+            .args(cmd.args.clone())
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").trim().to_string()
+}

@@ -1,0 +1,618 @@
+//! Connection settings: command-line flag > process environment > `.env` file > default, with
+//! the source of every value kept, because "which port did it use, and why" is the first question
+//! when a connection fails. `env` prints these sources; connection errors name them.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use percent_encoding::percent_decode_str;
+use serde::Serialize;
+
+use crate::cli::ConnArgs;
+use crate::dotenv_file::DotEnv;
+use crate::error::{Error, Result};
+
+/// A password. It can be used but not printed: Debug shows `****` and there is no Display.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it (AUTH, a child's environment).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("****")
+    }
+}
+
+/// Which layer a value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Layer {
+    Flag,
+    Env,
+    DotEnv {
+        line: usize,
+    },
+    /// Typed at the terminal (`--askpass`).
+    Prompt,
+    Default,
+}
+
+/// Where a value came from: the layer and the flag or variable that held it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    pub layer: Layer,
+    /// `--port`, `REDIS_PORT`, `REDIS_URL` ...; empty for defaults.
+    pub name: String,
+}
+
+impl Source {
+    fn new(layer: Layer, name: &str) -> Self {
+        Source {
+            layer,
+            name: name.to_string(),
+        }
+    }
+
+    fn default_value() -> Self {
+        Source::new(Layer::Default, "")
+    }
+
+    /// `flag`, `env`, `.env:3`, `prompt` or `default`: the label of DESIGN.md.
+    pub fn label(&self) -> String {
+        match &self.layer {
+            Layer::Flag => "flag".into(),
+            Layer::Env => "env".into(),
+            Layer::DotEnv { line } => format!(".env:{line}"),
+            Layer::Prompt => "prompt".into(),
+            Layer::Default => "default".into(),
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        self.layer == Layer::Default
+    }
+}
+
+impl fmt::Display for Source {
+    /// `flag --port`, `env REDIS_PORT`, `.env:3 REDIS_PORT`, `default`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name.is_empty() {
+            true => f.write_str(&self.label()),
+            false => write!(f, "{} {}", self.label(), self.name),
+        }
+    }
+}
+
+impl Serialize for Source {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.label())
+    }
+}
+
+/// A resolved value and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setting<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+impl<T> Setting<T> {
+    fn new(value: T, source: Source) -> Self {
+        Setting { value, source }
+    }
+}
+
+pub const DEFAULT_HOST: &str = "localhost";
+pub const DEFAULT_PORT: u16 = 6379;
+
+/// Everything needed to reach the server, resolved.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The URL the parts came from, with any password replaced by `****`.
+    pub url: Setting<Option<String>>,
+    pub host: Setting<String>,
+    pub port: Setting<u16>,
+    pub db: Setting<u32>,
+    pub user: Setting<Option<String>>,
+    pub password: Setting<Option<Secret>>,
+    pub tls: Setting<bool>,
+    pub cacert: Setting<Option<PathBuf>>,
+    pub insecure: bool,
+    pub timeout: Duration,
+    /// The .env file that was read (or would be read: `found` says whether it exists).
+    pub env_file: PathBuf,
+    pub env_file_found: bool,
+}
+
+/// Where values other than flags come from; the process environment in real runs.
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The parts of a redis:// URL, percent-decoded.
+struct UrlParts {
+    redacted: String,
+    host: String,
+    port: u16,
+    db: u32,
+    user: Option<String>,
+    password: Option<Secret>,
+    tls: bool,
+}
+
+/// One layer's raw values (flags, the environment, or the .env file).
+#[derive(Default)]
+struct Raw {
+    url: Option<(String, Source)>,
+    host: Option<(String, Source)>,
+    port: Option<(String, Source)>,
+    db: Option<(String, Source)>,
+    user: Option<(String, Source)>,
+    password: Option<(String, Source)>,
+    tls: Option<(String, Source)>,
+    cacert: Option<(String, Source)>,
+}
+
+impl Settings {
+    /// Resolves the settings; a malformed .env or a bad value is a usage error naming its source.
+    pub fn resolve(args: &ConnArgs, lookup: Lookup) -> Result<Settings> {
+        let env_file = env_file_path(args);
+        let dotenv = DotEnv::load(&env_file)?;
+        Self::from_layers(args, lookup, &dotenv)
+    }
+
+    /// Like `resolve`, but a malformed .env file is returned beside settings resolved without it
+    /// (doctor reports it as a finding instead of stopping).
+    pub fn resolve_lenient(args: &ConnArgs, lookup: Lookup) -> (Result<Settings>, Option<Error>) {
+        let env_file = env_file_path(args);
+        match DotEnv::load(&env_file) {
+            Ok(dotenv) => (Self::from_layers(args, lookup, &dotenv), None),
+            Err(err) => {
+                let empty = DotEnv {
+                    path: env_file,
+                    ..DotEnv::default()
+                };
+                (Self::from_layers(args, lookup, &empty), Some(err))
+            }
+        }
+    }
+
+    fn from_layers(args: &ConnArgs, lookup: Lookup, dotenv: &DotEnv) -> Result<Settings> {
+        let flags = Raw::from_flags(args);
+        let env = Raw::from_env(lookup);
+        let file = Raw::from_dotenv(dotenv);
+        let layers = [&flags, &env, &file];
+
+        // The URL of the highest layer that has one overrides the parts at its layer and below.
+        let url = layers.iter().find_map(|raw| raw.url.clone());
+        let url_parts = match &url {
+            Some((text, source)) => Some((parse_url(text, source)?, source.clone())),
+            None => None,
+        };
+        let url_rank = url.as_ref().map(|(_, s)| rank(s));
+        // A part wins over the URL only when it comes from a higher layer than the URL.
+        let pick = |field: fn(&Raw) -> &Option<(String, Source)>| -> Option<(String, Source)> {
+            layers
+                .iter()
+                .filter_map(|raw| field(raw).clone())
+                .find(|(_, source)| url_rank.is_none_or(|r| rank(source) < r))
+        };
+
+        let host = match (pick(|r| &r.host), &url_parts) {
+            (Some((value, source)), _) => Setting::new(strip_brackets(&value), source),
+            (None, Some((parts, source))) => Setting::new(parts.host.clone(), source.clone()),
+            (None, None) => Setting::new(DEFAULT_HOST.to_string(), Source::default_value()),
+        };
+        if host.value.trim().is_empty() {
+            return Err(Error::usage(format!("{}: the host is empty", host.source)));
+        }
+        let port = match (pick(|r| &r.port), &url_parts) {
+            (Some((value, source)), _) => Setting::new(parse_port(&value, &source)?, source),
+            (None, Some((parts, source))) => Setting::new(parts.port, source.clone()),
+            (None, None) => Setting::new(DEFAULT_PORT, Source::default_value()),
+        };
+        let db = match (pick(|r| &r.db), &url_parts) {
+            (Some((value, source)), _) => Setting::new(parse_db(&value, &source)?, source),
+            (None, Some((parts, source))) => Setting::new(parts.db, source.clone()),
+            (None, None) => Setting::new(0, Source::default_value()),
+        };
+        let tls = match (pick(|r| &r.tls), &url_parts) {
+            (Some((value, source)), _) => Setting::new(parse_bool(&value, &source)?, source),
+            (None, Some((parts, source))) => Setting::new(parts.tls, source.clone()),
+            (None, None) => Setting::new(false, Source::default_value()),
+        };
+        // A URL without credentials leaves user and password to the other variables, at any
+        // layer; a URL with them overrides the ones at its layer and below.
+        let pick_any = |field: fn(&Raw) -> &Option<(String, Source)>| {
+            layers.iter().find_map(|raw| field(raw).clone())
+        };
+        let url_user = url_parts
+            .as_ref()
+            .and_then(|(p, s)| p.user.clone().map(|u| (u, s.clone())));
+        let user_part = match url_user {
+            Some(_) => pick(|r| &r.user),
+            None => pick_any(|r| &r.user),
+        };
+        let user = match user_part.or(url_user) {
+            Some((value, source)) => Setting::new(Some(value).filter(|v| !v.is_empty()), source),
+            None => Setting::new(None, Source::default_value()),
+        };
+        let url_password = url_parts
+            .as_ref()
+            .and_then(|(p, s)| p.password.clone().map(|pw| (pw, s.clone())));
+        let password = if args.askpass {
+            Setting::new(
+                Some(ask_password()?),
+                Source::new(Layer::Prompt, "--askpass"),
+            )
+        } else {
+            let part = match url_password {
+                Some(_) => pick(|r| &r.password),
+                None => pick_any(|r| &r.password),
+            }
+            .map(|(v, s)| (Secret::new(v), s));
+            match part.or(url_password) {
+                Some((value, source)) => {
+                    Setting::new(Some(value).filter(|v| !v.expose().is_empty()), source)
+                }
+                None => Setting::new(None, Source::default_value()),
+            }
+        };
+        let cacert = match layers.iter().find_map(|raw| raw.cacert.clone()) {
+            Some((value, source)) => Setting::new(Some(PathBuf::from(value)), source),
+            None => Setting::new(None, Source::default_value()),
+        };
+
+        Ok(Settings {
+            url: Setting::new(
+                url_parts.as_ref().map(|(p, _)| p.redacted.clone()),
+                url_parts
+                    .as_ref()
+                    .map_or_else(Source::default_value, |(_, s)| s.clone()),
+            ),
+            host,
+            port,
+            db,
+            user,
+            password,
+            tls,
+            cacert,
+            insecure: args.insecure,
+            timeout: args.timeout,
+            env_file: dotenv.path.clone(),
+            env_file_found: dotenv.found,
+        })
+    }
+
+    /// `redis://[user@]host:port/db` (rediss:// with TLS); never a password.
+    pub fn target(&self) -> String {
+        let scheme = if self.tls.value { "rediss" } else { "redis" };
+        let user = self
+            .user
+            .value
+            .as_deref()
+            .map(|u| format!("{}@", url_encode(u)))
+            .unwrap_or_default();
+        format!("{scheme}://{user}{}/{}", self.address(), self.db.value)
+    }
+
+    /// `host:port`, with brackets around an IPv6 address.
+    pub fn address(&self) -> String {
+        if self.host.value.contains(':') {
+            format!("[{}]:{}", self.host.value, self.port.value)
+        } else {
+            format!("{}:{}", self.host.value, self.port.value)
+        }
+    }
+
+    /// True when the server is on this machine (loopback or this host's name).
+    pub fn is_local(&self) -> bool {
+        let host = self.host.value.as_str();
+        host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
+    }
+}
+
+fn env_file_path(args: &ConnArgs) -> PathBuf {
+    args.env_file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(".env"))
+}
+
+/// Lower is stronger: flag, then environment, then .env.
+fn rank(source: &Source) -> u8 {
+    match source.layer {
+        Layer::Prompt | Layer::Flag => 0,
+        Layer::Env => 1,
+        Layer::DotEnv { .. } => 2,
+        Layer::Default => 3,
+    }
+}
+
+const VARS: [&str; 8] = [
+    "REDIS_URL",
+    "REDIS_HOST",
+    "REDIS_PORT",
+    "REDIS_DB",
+    "REDIS_USERNAME",
+    "REDIS_PASSWORD",
+    "REDIS_TLS",
+    "REDIS_CACERT",
+];
+
+impl Raw {
+    fn from_flags(args: &ConnArgs) -> Raw {
+        let flag = |name: &str| Source::new(Layer::Flag, name);
+        Raw {
+            url: args.url.clone().map(|v| (v, flag("--url"))),
+            host: args.host.clone().map(|v| (v, flag("--host"))),
+            port: args.port.map(|v| (v.to_string(), flag("--port"))),
+            db: args.db.map(|v| (v.to_string(), flag("--db"))),
+            user: args.user.clone().map(|v| (v, flag("--user"))),
+            password: None,
+            tls: args.tls.then(|| ("true".to_string(), flag("--tls"))),
+            cacert: args
+                .cacert
+                .as_ref()
+                .map(|v| (v.to_string_lossy().into_owned(), flag("--cacert"))),
+        }
+    }
+
+    fn from_env(lookup: Lookup) -> Raw {
+        Raw::from_vars(|name| lookup(name).map(|v| (v, Source::new(Layer::Env, name))))
+    }
+
+    fn from_dotenv(dotenv: &DotEnv) -> Raw {
+        Raw::from_vars(|name| {
+            dotenv.get(name).map(|e| {
+                (
+                    e.value.clone(),
+                    Source::new(Layer::DotEnv { line: e.line }, name),
+                )
+            })
+        })
+    }
+
+    /// Empty values count as unset, except for the user and password, where an empty value
+    /// says "none" (`REDIS_PASSWORD=` in a .env file means no password, not "look further").
+    fn from_vars(get: impl Fn(&str) -> Option<(String, Source)>) -> Raw {
+        let [url, host, port, db, user, password, tls, cacert] = VARS.map(|name| {
+            get(name).filter(|(v, _)| {
+                !v.is_empty() || name == "REDIS_PASSWORD" || name == "REDIS_USERNAME"
+            })
+        });
+        Raw {
+            url,
+            host,
+            port,
+            db,
+            user,
+            password,
+            tls,
+            cacert,
+        }
+    }
+}
+
+fn parse_port(value: &str, source: &Source) -> Result<u16> {
+    match value.trim().parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(Error::usage(format!(
+            "{source}: '{value}' is not a port number (1-65535)"
+        ))),
+    }
+}
+
+fn parse_db(value: &str, source: &Source) -> Result<u32> {
+    value.trim().parse::<u32>().map_err(|_| {
+        Error::usage(format!(
+            "{source}: '{value}' is not a database number (0, 1, 2 ...)"
+        ))
+    })
+}
+
+fn parse_bool(value: &str, source: &Source) -> Result<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(Error::usage(format!(
+            "{source}: '{value}' is not true or false"
+        ))),
+    }
+}
+
+fn parse_url(text: &str, source: &Source) -> Result<UrlParts> {
+    let bad = |why: &str| {
+        Error::usage(format!("{source}: {why}"))
+            .with_hint("write redis://[user:password@]host[:port][/db] or rediss://... for TLS")
+    };
+    let url = url::Url::parse(text.trim()).map_err(|_| bad("not a valid URL"))?;
+    let tls = match url.scheme() {
+        "redis" => false,
+        "rediss" => true,
+        other => {
+            return Err(bad(&format!(
+                "the scheme '{other}' is not redis:// or rediss://"
+            )));
+        }
+    };
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| bad("the URL has no host"))?;
+    let db = match url.path().trim_matches('/') {
+        "" => 0,
+        path => path
+            .parse::<u32>()
+            .map_err(|_| bad(&format!("'/{path}' is not a database number")))?,
+    };
+    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let user = Some(decode(url.username())).filter(|u| !u.is_empty());
+    let password = url.password().map(|p| Secret::new(decode(p)));
+    let mut redacted = url.clone();
+    if password.is_some() {
+        let _ = redacted.set_password(Some("****"));
+    }
+    Ok(UrlParts {
+        redacted: redacted.to_string(),
+        host: strip_brackets(host),
+        port: url.port().unwrap_or(DEFAULT_PORT),
+        db,
+        user,
+        password,
+        tls,
+    })
+}
+
+fn strip_brackets(host: &str) -> String {
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string()
+}
+
+fn url_encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+fn ask_password() -> Result<Secret> {
+    rpassword::prompt_password("Redis password: ")
+        .map(Secret::new)
+        .map_err(|err| {
+            Error::usage(format!(
+                "--askpass: cannot read a password from the terminal: {err}"
+            ))
+            .with_hint("run in a terminal, or set REDIS_PASSWORD in the environment or .env")
+        })
+}
+
+/// The process environment, for `Settings::resolve`.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    fn resolve(args: ConnArgs, env: &[(&str, &str)], dotenv: &str) -> Result<Settings> {
+        let vars: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let dotenv = DotEnv::parse(Path::new(".env"), dotenv)?;
+        Settings::from_layers(&args, &|k| vars.get(k).cloned(), &dotenv)
+    }
+
+    fn args() -> ConnArgs {
+        ConnArgs {
+            timeout: Duration::from_secs(5),
+            ..ConnArgs::default()
+        }
+    }
+
+    #[test]
+    fn flag_beats_env_beats_dotenv_beats_default() {
+        let s = resolve(
+            ConnArgs {
+                port: Some(7000),
+                ..args()
+            },
+            &[("REDIS_PORT", "7001"), ("REDIS_HOST", "envhost")],
+            "REDIS_PORT=7002\nREDIS_HOST=filehost\nREDIS_DB=3\n",
+        )
+        .unwrap();
+        assert_eq!((s.port.value, s.port.source.label()), (7000, "flag".into()));
+        assert_eq!(
+            (s.host.value.as_str(), s.host.source.label()),
+            ("envhost", "env".into())
+        );
+        assert_eq!((s.db.value, s.db.source.label()), (3, ".env:3".into()));
+        assert!(s.user.source.is_default());
+    }
+
+    #[test]
+    fn a_url_overrides_parts_at_its_layer_and_below_only() {
+        let s = resolve(
+            ConnArgs {
+                port: Some(7000),
+                ..args()
+            },
+            &[("REDIS_HOST", "envhost")],
+            "REDIS_URL=rediss://bob:p%40ss@cache.example:6390/2\n",
+        )
+        .unwrap();
+        assert_eq!(s.port.value, 7000);
+        assert_eq!(s.host.value, "envhost");
+        assert_eq!(s.db.value, 2);
+        assert!(s.tls.value);
+        assert_eq!(s.user.value.as_deref(), Some("bob"));
+        assert_eq!(s.password.value.as_ref().unwrap().expose(), "p@ss");
+        assert_eq!(
+            s.url.value.as_deref(),
+            Some("rediss://bob:****@cache.example:6390/2")
+        );
+        assert_eq!(s.target(), "rediss://bob@envhost:7000/2");
+    }
+
+    #[test]
+    fn a_url_without_credentials_takes_the_password_from_any_layer() {
+        let s = resolve(
+            ConnArgs {
+                url: Some("rediss://cache:6390".into()),
+                ..args()
+            },
+            &[],
+            "REDIS_PASSWORD=fromfile\nREDIS_USERNAME=app\n",
+        )
+        .unwrap();
+        assert_eq!(s.password.value.as_ref().unwrap().expose(), "fromfile");
+        assert_eq!(s.user.value.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn bad_values_name_their_source() {
+        let err = resolve(args(), &[("REDIS_PORT", "70000")], "").unwrap_err();
+        assert_eq!(
+            err.message,
+            "env REDIS_PORT: '70000' is not a port number (1-65535)"
+        );
+        let err = resolve(args(), &[], "\nREDIS_DB=x\n").unwrap_err();
+        assert!(
+            err.message.starts_with(".env:2 REDIS_DB:"),
+            "{}",
+            err.message
+        );
+        let err = resolve(args(), &[("REDIS_URL", "http://u:secret@h")], "").unwrap_err();
+        assert!(err.message.contains("REDIS_URL"), "{}", err.message);
+        assert!(!err.message.contains("secret"));
+    }
+
+    #[test]
+    fn an_empty_password_means_none_and_stops_the_search() {
+        let s = resolve(
+            args(),
+            &[("REDIS_PASSWORD", "")],
+            "REDIS_PASSWORD=fromfile\n",
+        )
+        .unwrap();
+        assert!(s.password.value.is_none());
+        assert_eq!(s.password.source.label(), "env");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "****");
+    }
+}

@@ -1,0 +1,1 @@
+//! `imcache doctor` against real servers (tests land with the command).

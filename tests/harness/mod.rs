@@ -1,0 +1,19 @@
+//! Test helpers: run the binary (`Imcache`), start real servers (`RedisServer`), make TLS
+//! certificates, open local listeners, and write fake executables for PATH.
+
+#![allow(dead_code)]
+
+pub mod cmd;
+pub mod fake;
+pub mod net;
+pub mod server;
+pub mod tls;
+
+#[allow(unused_imports)]
+pub use cmd::{Imcache, Run};
+#[allow(unused_imports)]
+pub use fake::FakeBin;
+#[allow(unused_imports)]
+pub use net::{HttpServer, SilentListener, free_port};
+#[allow(unused_imports)]
+pub use server::{RedisServer, ServerBuilder};

@@ -1,0 +1,284 @@
+//! Real `redis-server` processes for tests: each on a free 127.0.0.1 port, in its own temp dir,
+//! with `save ""`, stopped (SIGKILL) when dropped. Options per test: password, TLS, maxmemory,
+//! replica of another test server, any directive, with or without a config file.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::free_port;
+use super::tls::certs;
+
+pub struct RedisServer {
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    pub password: Option<String>,
+    pub tls: bool,
+    /// The config file the server was started with (None: started with arguments only).
+    pub config: Option<PathBuf>,
+    child: Child,
+    paused: bool,
+}
+
+#[derive(Clone, Default)]
+pub struct ServerBuilder {
+    password: Option<String>,
+    tls: bool,
+    directives: Vec<(String, String)>,
+    no_config_file: bool,
+    port: Option<u16>,
+}
+
+impl ServerBuilder {
+    pub fn password(mut self, password: &str) -> Self {
+        self.password = Some(password.to_string());
+        self
+    }
+
+    /// Serve TLS only (port 0, tls-port PORT) with the harness certificates.
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
+    /// Any redis.conf directive, e.g. ("maxmemory", "10mb").
+    pub fn directive(mut self, name: &str, value: &str) -> Self {
+        self.directives.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn maxmemory(self, size: &str) -> Self {
+        self.directive("maxmemory", size)
+    }
+
+    pub fn replica_of(self, primary: &RedisServer) -> Self {
+        self.directive("replicaof", &format!("127.0.0.1 {}", primary.port))
+    }
+
+    /// Start with command-line arguments instead of a config file (as the Docker image does).
+    pub fn without_config_file(mut self) -> Self {
+        self.no_config_file = true;
+        self
+    }
+
+    /// Use this port (for tests that start a server late on a port chosen earlier).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    pub fn start(self) -> RedisServer {
+        // A free port can be taken by another test between the check and the bind: retry.
+        for _ in 0..5 {
+            if let Some(server) = self.try_start() {
+                return server;
+            }
+            assert!(
+                self.port.is_none(),
+                "redis-server could not start on the chosen port"
+            );
+        }
+        panic!("redis-server did not start after 5 tries");
+    }
+
+    fn try_start(&self) -> Option<RedisServer> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = self.port.unwrap_or_else(free_port);
+        let mut directives: Vec<(String, String)> = vec![
+            ("bind".into(), "127.0.0.1".into()),
+            ("save".into(), "\"\"".into()),
+            ("appendonly".into(), "no".into()),
+            ("dir".into(), dir.path().display().to_string()),
+            (
+                "logfile".into(),
+                dir.path().join("redis.log").display().to_string(),
+            ),
+            ("daemonize".into(), "no".into()),
+        ];
+        if self.tls {
+            let c = certs();
+            directives.extend([
+                ("port".into(), "0".into()),
+                ("tls-port".into(), port.to_string()),
+                ("tls-cert-file".into(), c.server_cert.display().to_string()),
+                ("tls-key-file".into(), c.server_key.display().to_string()),
+                ("tls-ca-cert-file".into(), c.ca_cert.display().to_string()),
+                ("tls-auth-clients".into(), "no".into()),
+            ]);
+        } else {
+            directives.push(("port".into(), port.to_string()));
+        }
+        if let Some(password) = &self.password {
+            let quoted = format!(
+                "\"{}\"",
+                password.replace('\\', "\\\\").replace('"', "\\\"")
+            );
+            directives.push(("requirepass".into(), quoted));
+        }
+        directives.extend(self.directives.iter().cloned());
+
+        let mut command = Command::new("redis-server");
+        let config = if self.no_config_file {
+            for (name, value) in &directives {
+                command.arg(format!("--{name}"));
+                command.args(shlex::split(value).unwrap_or_else(|| vec![value.clone()]));
+            }
+            None
+        } else {
+            let path = dir.path().join("redis.conf");
+            let text: String = directives
+                .iter()
+                .map(|(name, value)| format!("{name} {value}\n"))
+                .collect();
+            std::fs::write(&path, text).expect("write redis.conf");
+            command.arg(&path);
+            Some(path)
+        };
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (.ci/run installs it)");
+        let mut server = RedisServer {
+            port,
+            dir,
+            password: self.password.clone(),
+            tls: self.tls,
+            config,
+            child,
+            paused: false,
+        };
+        server.wait_ready().then_some(server)
+    }
+}
+
+impl RedisServer {
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// A plain server with defaults.
+    pub fn start() -> RedisServer {
+        ServerBuilder::default().start()
+    }
+
+    /// Waits until the port accepts connections; false when the process died (port taken).
+    fn wait_ready(&mut self) -> bool {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() && (self.tls || self.raw_ping())
+            {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!(
+            "redis-server on {} did not become ready: {}",
+            self.port,
+            self.log()
+        );
+    }
+
+    /// PING over a bare socket: +PONG, or -NOAUTH from a server with a password; both mean up.
+    fn raw_ping(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        if stream.write_all(b"PING\r\n").is_err() {
+            return false;
+        }
+        let mut buf = [0u8; 64];
+        match stream.read(&mut buf) {
+            Ok(n) => n > 0 && !buf[..n].starts_with(b"-LOADING"),
+            Err(_) => false,
+        }
+    }
+
+    /// `redis://127.0.0.1:PORT` (rediss:// with TLS).
+    pub fn url(&self) -> String {
+        let scheme = if self.tls { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
+    }
+
+    /// The server's log so far, for assertion messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
+    }
+
+    /// A direct connection (with the password and TLS) for assertions.
+    pub fn client(&self) -> redis::Connection {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut url = self.url();
+        if self.tls {
+            url.push_str("/#insecure");
+        }
+        let client = redis::Client::open(url.as_str()).expect("client");
+        let mut con = client
+            .get_connection_with_timeout(Duration::from_secs(5))
+            .expect("connect to the test server");
+        if let Some(password) = &self.password {
+            redis::cmd("AUTH")
+                .arg(password)
+                .query::<()>(&mut con)
+                .expect("AUTH");
+        }
+        con
+    }
+
+    /// Runs one command on the server and returns its reply.
+    pub fn query<T: redis::FromRedisValue>(&self, args: &[&str]) -> T {
+        let mut cmd = redis::cmd(args[0]);
+        for arg in &args[1..] {
+            cmd.arg(*arg);
+        }
+        cmd.query(&mut self.client())
+            .expect("query the test server")
+    }
+
+    /// Freezes the server (SIGSTOP): it accepts connections in the kernel but never answers.
+    pub fn pause(&mut self) {
+        self.signal(libc::SIGSTOP);
+        self.paused = true;
+    }
+
+    pub fn resume(&mut self) {
+        self.signal(libc::SIGCONT);
+        self.paused = false;
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn signal(&self, signal: i32) {
+        // SAFETY: kill with our own child's pid and a valid signal number.
+        let rc = unsafe { libc::kill(self.child.id() as i32, signal) };
+        assert_eq!(rc, 0, "kill({signal}) failed");
+    }
+
+    /// Stops the server now (the port closes).
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if self.paused {
+            self.signal(libc::SIGCONT);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,1 @@
+//! `imcache metrics` against real servers (tests land with the command).

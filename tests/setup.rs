@@ -1,0 +1,1 @@
+//! `imcache setup` against real servers (tests land with the command).

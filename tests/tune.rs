@@ -1,0 +1,1 @@
+//! `imcache tune` against real servers (tests land with the command).
