@@ -253,9 +253,9 @@ pub fn classify(err: &RedisError, settings: &Settings) -> Error {
 pub fn classify_reply(code: &str, detail: &str, settings: &Settings) -> Error {
     let addr = settings.address();
     let password_origin = if settings.password.source.is_default() {
-        String::from("REDIS_PASSWORD in .env")
+        String::new()
     } else {
-        format!("the password from {}", settings.password.source)
+        format!(" ({})", settings.password.source)
     };
     let full = format!("{code} {detail}");
     let lower = full.to_ascii_lowercase();
@@ -273,12 +273,15 @@ pub fn classify_reply(code: &str, detail: &str, settings: &Settings) -> Error {
             Error::auth(format!("wrong password for {who} on {addr}"))
                 .with_reason(Reason::WrongPass)
                 .with_hint(format!(
-                    "check {password_origin} against the server's requirepass (or ACL user)"
+                    "check the password{password_origin} against the server's requirepass \
+                     (or the ACL user's password)"
                 ))
         }
-        "NOPERM" => Error::auth(format!("the user may not run this command on {addr}: {detail}"))
-            .with_reason(Reason::NoPerm)
-            .with_hint("grant the user the command in the server's ACL, or use another user"),
+        "NOPERM" => Error::auth(format!(
+            "the user may not run this command on {addr}: {detail}"
+        ))
+        .with_reason(Reason::NoPerm)
+        .with_hint("grant the user the command in the server's ACL, or use another user"),
         "DENIED" => Error::new(
             Kind::Check,
             format!("{addr} refused this client: Redis runs in protected mode"),
@@ -315,13 +318,16 @@ pub fn classify_reply(code: &str, detail: &str, settings: &Settings) -> Error {
             ))
             .with_reason(Reason::NoPasswordSet)
             .with_hint(format!(
-                "remove {password_origin} (leave REDIS_PASSWORD blank), or set requirepass on the server"
+                "the server wants no password: empty REDIS_PASSWORD{password_origin}, \
+                 or set requirepass on the server"
             ))
         }
         _ if lower.contains("invalid password") => {
             Error::auth(format!("wrong password for {addr}"))
                 .with_reason(Reason::WrongPass)
-                .with_hint(format!("check {password_origin} against the server's requirepass"))
+                .with_hint(format!(
+                    "check the password{password_origin} against the server's requirepass"
+                ))
         }
         _ if lower.contains("db index is out of range") => Error::usage(format!(
             "database {} does not exist on {addr} (from {})",

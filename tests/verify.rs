@@ -456,3 +456,77 @@ fn a_database_number_is_selected_and_a_missing_one_is_bad_input() {
         "{doc:?}"
     );
 }
+
+#[test]
+fn flags_beat_a_wrong_port_in_dotenv_and_the_environment() {
+    let server = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = free_port();
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("REDIS_HOST=127.0.0.1\nREDIS_PORT={wrong}\n"),
+    )
+    .unwrap();
+    let run = Imcache::new()
+        .dir(dir.path())
+        .args(["verify", "--json"])
+        .run()
+        .code(3);
+    let doc: Doc = run.json();
+    let hint = doc.check("connect").hint.clone().unwrap_or_default();
+    assert!(
+        hint.contains(".env:2 REDIS_PORT"),
+        "the hint names where the port came from: {hint}"
+    );
+    Imcache::new()
+        .dir(dir.path())
+        .env("REDIS_PORT", server.port.to_string())
+        .args(["verify", "--json"])
+        .run()
+        .success();
+    Imcache::new()
+        .dir(dir.path())
+        .env("REDIS_PORT", wrong.to_string())
+        .args(["verify", "--json", "-p", &server.port.to_string()])
+        .run()
+        .success();
+}
+
+#[test]
+fn askpass_reads_the_password_from_the_terminal_only() {
+    let server = RedisServer::builder().password("typed secret").start();
+    let port = server.port.to_string();
+    // No terminal: a clear usage error, nothing tried.
+    Imcache::new()
+        .args(["verify", "--askpass", "-H", "127.0.0.1", "-p", &port])
+        .run()
+        .code(2)
+        .stderr_has("--askpass");
+    // A pseudo-terminal made by script(1): the password is typed after the prompt appears.
+    let command = format!(
+        "{} verify --askpass --json -H 127.0.0.1 -p {port}",
+        crate::harness::cmd::BIN
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux");
+    std::thread::sleep(Duration::from_millis(500));
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"typed secret\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("\"ok\": true"), "{text}");
+    assert!(
+        !text.contains("typed secret"),
+        "the password is not echoed: {text}"
+    );
+}
