@@ -96,10 +96,9 @@ impl SaveRules {
             ));
         }
         if words.len() % 2 == 1 {
-            return Err(format!(
-                "'{text}' has {} numbers, not pairs; use {FORM}",
-                words.len()
-            ));
+            let n = words.len();
+            let s = if n == 1 { "" } else { "s" };
+            return Err(format!("'{text}' has {n} number{s}, not pairs; use {FORM}"));
         }
         let number = |word: &str| -> Result<u64, String> {
             word.parse::<u64>()
