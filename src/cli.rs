@@ -285,7 +285,12 @@ pub struct TuneArgs {
     pub policy: Option<Policy>,
 
     /// Save rules as pairs of seconds and changes, e.g. "900 1 300 10 60 10000"
-    #[arg(long, value_name = "RULES", conflicts_with = "no_save", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "RULES",
+        conflicts_with = "no_save",
+        allow_hyphen_values = true
+    )]
     pub save: Option<String>,
 
     /// No snapshots (save "")

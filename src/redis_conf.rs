@@ -19,7 +19,10 @@ pub enum LineKind {
     Blank,
     Comment,
     /// `name args...`; the name lower-cased (Redis compares names case-insensitively).
-    Directive { name: String, args: Vec<Vec<u8>> },
+    Directive {
+        name: String,
+        args: Vec<Vec<u8>>,
+    },
     /// Unbalanced quotes: redis-server refuses to start on such a line.
     Unparsable,
 }
@@ -99,7 +102,10 @@ impl Config {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.lines.iter().flat_map(|l| l.raw.iter().copied()).collect()
+        self.lines
+            .iter()
+            .flat_map(|l| l.raw.iter().copied())
+            .collect()
     }
 
     /// Indexes of the active lines of a directive (name lower-case), in file order.
@@ -115,7 +121,7 @@ impl Config {
             .iter()
             .rev()
             .find_map(|l| l.directive(name))
-            .map(|args| join_args(args))
+            .map(join_args)
     }
 
     /// The line ending new lines get: CRLF when the file's first line ends so, else LF.
@@ -282,11 +288,17 @@ mod tests {
     fn arguments_follow_redis_quoting() {
         assert_eq!(words("save 900 1").unwrap(), ["save", "900", "1"]);
         assert_eq!(words("save \"\"").unwrap(), ["save", ""]);
-        assert_eq!(words("a 'it\\'s' \"x\\ty\"").unwrap(), ["a", "it's", "x\ty"]);
+        assert_eq!(
+            words("a 'it\\'s' \"x\\ty\"").unwrap(),
+            ["a", "it's", "x\ty"]
+        );
         assert_eq!(words("a \"\\x41\"").unwrap(), ["a", "A"]);
         assert_eq!(words("   ").unwrap(), Vec::<String>::new());
         assert!(words("a \"open").is_none());
-        assert!(words("a \"x\"y").is_none(), "a closing quote needs a blank after it");
+        assert!(
+            words("a \"x\"y").is_none(),
+            "a closing quote needs a blank after it"
+        );
     }
 
     #[test]
@@ -314,8 +326,15 @@ mod tests {
     fn commented_examples_are_recognised() {
         let line = Line::parse(b"# maxmemory <bytes>\n".to_vec());
         let (name, args) = line.commented_directive().unwrap();
-        assert_eq!((name.as_str(), args), ("maxmemory", vec![b"<bytes>".to_vec()]));
-        assert!(Line::parse(b"maxmemory 1\n".to_vec()).commented_directive().is_none());
+        assert_eq!(
+            (name.as_str(), args),
+            ("maxmemory", vec![b"<bytes>".to_vec()])
+        );
+        assert!(
+            Line::parse(b"maxmemory 1\n".to_vec())
+                .commented_directive()
+                .is_none()
+        );
     }
 
     proptest! {

@@ -106,30 +106,54 @@ fn tune_debian_and_run_it(profile: &str, expect_save: &str) {
     assert_eq!(doc.directives(), ["maxmemory", "maxmemory-policy", "save"]);
     assert!(doc.changes.iter().all(|c| c.old.is_none()), "{doc:?}");
     let backup = PathBuf::from(doc.backup.as_deref().unwrap());
-    assert_eq!(fs::read(&backup).unwrap(), original, "the backup is the original");
+    assert_eq!(
+        fs::read(&backup).unwrap(),
+        original,
+        "the backup is the original"
+    );
 
     let new_save: Vec<String> = if expect_save.is_empty() {
         vec!["save \"\"".into()]
     } else {
-        ["save 900 1", "save 300 10", "save 60 10000"].map(String::from).to_vec()
+        ["save 900 1", "save 300 10", "save 60 10000"]
+            .map(String::from)
+            .to_vec()
     };
     let (added, removed) = diff_lines(doc.diff.as_deref().unwrap());
     assert!(removed.is_empty(), "nothing removed: {removed:?}");
-    let mut expected = vec!["maxmemory 256mb".to_string(), "maxmemory-policy allkeys-lru".into()];
+    let mut expected = vec![
+        "maxmemory 256mb".to_string(),
+        "maxmemory-policy allkeys-lru".into(),
+    ];
     expected.splice(0..0, new_save.clone());
     assert_eq!(added, expected, "only the three directives are added");
 
     // Every original line is still there, in order, once the added lines are taken out.
     let tuned = fs::read_to_string(&path).unwrap();
-    let kept: Vec<&str> = tuned.lines().filter(|l| !expected.iter().any(|e| e == l)).collect();
-    assert_eq!(kept, String::from_utf8(original).unwrap().lines().collect::<Vec<_>>());
+    let kept: Vec<&str> = tuned
+        .lines()
+        .filter(|l| !expected.iter().any(|e| e == l))
+        .collect();
+    assert_eq!(
+        kept,
+        String::from_utf8(original)
+            .unwrap()
+            .lines()
+            .collect::<Vec<_>>()
+    );
     let after = |example: &str, line: &str| {
         let at = tuned.find(&format!("{example}\n")).unwrap() + example.len() + 1;
         assert!(tuned[at..].starts_with(line), "{line} follows {example}");
     };
     after("# maxmemory <bytes>", "maxmemory 256mb\n");
-    after("# maxmemory-policy noeviction", "maxmemory-policy allkeys-lru\n");
-    after("# save 3600 1 300 100 60 10000", &format!("{}\n", new_save[0]));
+    after(
+        "# maxmemory-policy noeviction",
+        "maxmemory-policy allkeys-lru\n",
+    );
+    after(
+        "# save 3600 1 300 100 60 10000",
+        &format!("{}\n", new_save[0]),
+    );
 
     let server = RedisServer::builder().existing_config(&path).start();
     assert_eq!(config_get(&server, "maxmemory"), "268435456");
@@ -143,7 +167,11 @@ fn tune_debian_and_run_it(profile: &str, expect_save: &str) {
         .success()
         .json();
     assert!(again.changes.is_empty() && again.backup.is_none() && again.diff.is_none());
-    assert_eq!(fs::read_to_string(&path).unwrap(), tuned, "a second run is a no-op");
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        tuned,
+        "a second run is a no-op"
+    );
     assert_eq!(names_in(dir.path()), ["redis.conf", "redis.conf.bak"]);
 }
 
@@ -173,7 +201,14 @@ fn a_second_run_says_nothing_changed() {
 fn missing_directives_are_appended_and_flags_override_the_profile() {
     let (_dir, path) = config_with(b"port 6379\nbind 127.0.0.1");
     let doc: Doc = tune(&path)
-        .args(["--profile", "dev", "--maxmemory", "64MB", "--policy", "ALLKEYS-LFU"])
+        .args([
+            "--profile",
+            "dev",
+            "--maxmemory",
+            "64MB",
+            "--policy",
+            "ALLKEYS-LFU",
+        ])
         .args(["--save", "60 100", "--yes", "--json"])
         .run()
         .success()
@@ -194,13 +229,21 @@ fn duplicates_and_upper_case_names_become_one_line_in_place() {
     assert_eq!(
         doc.changes,
         [
-            ChangeDoc { directive: "maxmemory".into(), old: Some("2gb".into()), new: "256mb".into() },
+            ChangeDoc {
+                directive: "maxmemory".into(),
+                old: Some("2gb".into()),
+                new: "256mb".into()
+            },
             ChangeDoc {
                 directive: "maxmemory-policy".into(),
                 old: Some("noeviction".into()),
                 new: "allkeys-lru".into()
             },
-            ChangeDoc { directive: "save".into(), old: Some("3600 1 300 100".into()), new: GUIDE_SAVE.into() },
+            ChangeDoc {
+                directive: "save".into(),
+                old: Some("3600 1 300 100".into()),
+                new: GUIDE_SAVE.into()
+            },
         ]
     );
     assert_eq!(
@@ -213,7 +256,10 @@ fn duplicates_and_upper_case_names_become_one_line_in_place() {
 fn crlf_quotes_and_comments_are_kept_byte_for_byte() {
     let text = b"# my cache\r\nrequirepass \"s3 cr#t\"\r\nmaxmemory '1gb'\r\n\r\n# maxmemory-policy noeviction\r\nlogfile \"\"\r\n";
     let (_dir, path) = config_with(text);
-    tune(&path).args(["--profile", "dev", "--yes"]).run().success();
+    tune(&path)
+        .args(["--profile", "dev", "--yes"])
+        .run()
+        .success();
     assert_eq!(
         fs::read(&path).unwrap(),
         b"# my cache\r\nrequirepass \"s3 cr#t\"\r\nmaxmemory 256mb\r\n\r\n# maxmemory-policy noeviction\r\n\
@@ -227,13 +273,22 @@ fn an_include_after_a_tuned_line_is_warned_about() {
     let run = tune(&path).args(["--yes", "--json"]).run().success();
     let doc: Doc = run.json();
     assert!(
-        doc.warnings.iter().any(|w| w.contains("include /etc/redis/local.conf") && w.contains("maxmemory (line 1)")),
+        doc.warnings.iter().any(
+            |w| w.contains("include /etc/redis/local.conf") && w.contains("maxmemory (line 1)")
+        ),
         "{:?}",
         doc.warnings
     );
     let run = run.stderr_has("can set it again");
-    assert!(!run.stderr.contains("maxmemory-policy (line"), "appended lines come after the include");
-    assert!(fs::read_to_string(&path).unwrap().contains("include /etc/redis/local.conf\n"));
+    assert!(
+        !run.stderr.contains("maxmemory-policy (line"),
+        "appended lines come after the include"
+    );
+    assert!(
+        fs::read_to_string(&path)
+            .unwrap()
+            .contains("include /etc/redis/local.conf\n")
+    );
 }
 
 #[test]
@@ -257,8 +312,16 @@ fn bad_input_for_every_flag_exits_2_and_leaves_the_file_alone() {
     ];
     for (flags, named) in cases {
         let run = tune(&path).args(*flags).arg("--yes").run().code(2);
-        assert!(run.stderr.contains(named), "{flags:?}: stderr does not name {named}: {}", run.stderr);
-        assert_eq!(fs::read(&path).unwrap(), original, "{flags:?} changed the file");
+        assert!(
+            run.stderr.contains(named),
+            "{flags:?}: stderr does not name {named}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            original,
+            "{flags:?} changed the file"
+        );
     }
     let doc: serde_json::Value = tune(&path)
         .args(["--maxmemory", "lots", "--yes", "--json"])
@@ -266,8 +329,17 @@ fn bad_input_for_every_flag_exits_2_and_leaves_the_file_alone() {
         .code(2)
         .json();
     assert_eq!(doc["ok"], false);
-    assert!(doc["error"]["message"].as_str().unwrap().contains("--maxmemory"));
-    assert_eq!(names_in(dir.path()), ["redis.conf"], "no backup, no temp file");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--maxmemory")
+    );
+    assert_eq!(
+        names_in(dir.path()),
+        ["redis.conf"],
+        "no backup, no temp file"
+    );
 }
 
 #[test]
@@ -279,18 +351,36 @@ fn a_target_is_required_and_must_be_a_file() {
         .stderr_has("--config")
         .stderr_has("--live");
     let dir = tempfile::tempdir().unwrap();
-    tune(&dir.path().join("nope.conf")).arg("--yes").run().code(2).stderr_has("no such file");
-    tune(dir.path()).arg("--yes").run().code(2).stderr_has("not a file");
+    tune(&dir.path().join("nope.conf"))
+        .arg("--yes")
+        .run()
+        .code(2)
+        .stderr_has("no such file");
+    tune(dir.path())
+        .arg("--yes")
+        .run()
+        .code(2)
+        .stderr_has("not a file");
 }
 
 #[test]
 fn dry_run_shows_the_diff_and_changes_nothing() {
     let (dir, path) = debian_copy();
     let original = fs::read(&path).unwrap();
-    let run = tune(&path).arg("--dry-run").env("NO_COLOR", "1").run().success();
-    let run = run.stdout_has("+maxmemory 256mb").stdout_has("dry run: nothing was changed");
+    let run = tune(&path)
+        .arg("--dry-run")
+        .env("NO_COLOR", "1")
+        .run()
+        .success();
+    let run = run
+        .stdout_has("+maxmemory 256mb")
+        .stdout_has("dry run: nothing was changed");
     assert!(!run.stdout.contains('\u{1b}'));
-    let doc: Doc = tune(&path).args(["--dry-run", "--json"]).run().success().json();
+    let doc: Doc = tune(&path)
+        .args(["--dry-run", "--json"])
+        .run()
+        .success()
+        .json();
     assert!(doc.dry_run && doc.backup.is_none() && doc.changes.len() == 3);
     assert!(doc.diff.unwrap().contains("+maxmemory-policy allkeys-lru"));
     assert_eq!(fs::read(&path).unwrap(), original);
@@ -302,7 +392,11 @@ fn without_a_terminal_yes_is_needed() {
     let (_dir, path) = debian_copy();
     let original = fs::read(&path).unwrap();
     let run = tune(&path).run().code(2).stderr_has("--yes is needed");
-    assert!(run.stdout.is_empty(), "nothing is shown before the refusal: {}", run.stdout);
+    assert!(
+        run.stdout.is_empty(),
+        "nothing is shown before the refusal: {}",
+        run.stdout
+    );
     assert_eq!(fs::read(&path).unwrap(), original);
 }
 
@@ -311,7 +405,11 @@ fn a_read_only_file_or_folder_is_refused_and_left_as_it_was() {
     let (dir, path) = debian_copy();
     let original = fs::read(&path).unwrap();
     fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
-    tune(&path).arg("--yes").run().code(1).stderr_has("read-only");
+    tune(&path)
+        .arg("--yes")
+        .run()
+        .code(1)
+        .stderr_has("read-only");
     assert_eq!(fs::read(&path).unwrap(), original);
     assert_eq!(names_in(dir.path()), ["redis.conf"]);
 
@@ -332,12 +430,30 @@ fn mode_owner_and_symlink_are_kept() {
     let link = dir.path().join("link.conf");
     std::os::unix::fs::symlink("redis.conf", &link).unwrap();
     let doc: Doc = tune(&link).args(["--yes", "--json"]).run().success().json();
-    assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-    assert!(fs::read_to_string(&real).unwrap().contains("maxmemory 256mb"));
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        fs::read_to_string(&real)
+            .unwrap()
+            .contains("maxmemory 256mb")
+    );
     let meta = fs::metadata(&real).unwrap();
-    assert_eq!((meta.mode() & 0o777, meta.uid(), meta.gid()), (0o640, 65534, 65534));
-    assert_eq!(doc.backup.as_deref(), Some(dir.path().join("redis.conf.bak").to_str().unwrap()));
-    assert_eq!(fs::read(dir.path().join("redis.conf.bak")).unwrap(), b"port 6379\n");
+    assert_eq!(
+        (meta.mode() & 0o777, meta.uid(), meta.gid()),
+        (0o640, 65534, 65534)
+    );
+    assert_eq!(
+        doc.backup.as_deref(),
+        Some(dir.path().join("redis.conf.bak").to_str().unwrap())
+    );
+    assert_eq!(
+        fs::read(dir.path().join("redis.conf.bak")).unwrap(),
+        b"port 6379\n"
+    );
 }
 
 #[test]
@@ -354,9 +470,20 @@ fn a_policy_that_cannot_evict_and_an_unwritable_dir_are_warned_about() {
         .json();
     let all = doc.warnings.join("\n");
     assert!(all.contains("noeviction") && all.contains("OOM"), "{all}");
-    assert!(all.contains("not writable by uid 65534") && all.contains("MISCONF"), "{all}");
-    let doc: Doc = tune(&path).args(["--profile", "dev", "--dry-run", "--json"]).run().success().json();
-    assert!(doc.warnings.is_empty(), "no snapshots, a policy that evicts: {:?}", doc.warnings);
+    assert!(
+        all.contains("not writable by uid 65534") && all.contains("MISCONF"),
+        "{all}"
+    );
+    let doc: Doc = tune(&path)
+        .args(["--profile", "dev", "--dry-run", "--json"])
+        .run()
+        .success()
+        .json();
+    assert!(
+        doc.warnings.is_empty(),
+        "no snapshots, a policy that evicts: {:?}",
+        doc.warnings
+    );
 }
 
 fn live(server: &RedisServer) -> Imcache {
@@ -366,21 +493,37 @@ fn live(server: &RedisServer) -> Imcache {
 #[test]
 fn live_sets_reads_back_and_rewrites_the_servers_config_file() {
     let server = RedisServer::start();
-    let doc: Doc = live(&server).args(["--yes", "--json"]).run().success().json();
+    let doc: Doc = live(&server)
+        .args(["--yes", "--json"])
+        .run()
+        .success()
+        .json();
     let shown = doc.live.unwrap();
     assert!(shown.applied && doc.file.is_none());
     assert_eq!(shown.persisted.as_deref(), Some("config_rewrite"));
-    assert_eq!(shown.config_file.as_deref(), server.config.as_ref().unwrap().to_str());
+    assert_eq!(
+        shown.config_file.as_deref(),
+        server.config.as_ref().unwrap().to_str()
+    );
     assert_eq!(shown.target, format!("redis://127.0.0.1:{}/0", server.port));
     assert_eq!(shown.changes[0].old.as_deref(), Some("0"));
-    assert_eq!(doc.changes, shown.changes, "without --config the changes are the server's");
+    assert_eq!(
+        doc.changes, shown.changes,
+        "without --config the changes are the server's"
+    );
     assert_eq!(config_get(&server, "maxmemory"), "268435456");
     assert_eq!(config_get(&server, "maxmemory-policy"), "allkeys-lru");
     assert_eq!(config_get(&server, "save"), GUIDE_SAVE);
     let rewritten = fs::read_to_string(server.config.as_ref().unwrap()).unwrap();
-    assert!(rewritten.contains("maxmemory 256mb") && rewritten.contains("maxmemory-policy allkeys-lru"));
+    assert!(
+        rewritten.contains("maxmemory 256mb") && rewritten.contains("maxmemory-policy allkeys-lru")
+    );
 
-    let again: Doc = live(&server).args(["--yes", "--json"]).run().success().json();
+    let again: Doc = live(&server)
+        .args(["--yes", "--json"])
+        .run()
+        .success()
+        .json();
     let shown = again.live.unwrap();
     assert!(shown.changes.is_empty() && !shown.applied && shown.persisted.is_none());
 }
@@ -399,8 +542,15 @@ fn live_without_a_config_file_says_the_change_lasts_until_restart() {
     assert!(!run.stdout.contains('\u{1b}'));
     assert_eq!(config_get(&server, "maxmemory"), "10485760");
     assert_eq!(config_get(&server, "save"), "");
-    let doc: Doc = live(&server).args(["--maxmemory", "20mb", "--yes", "--json"]).run().success().json();
-    assert_eq!(doc.live.unwrap().persisted.as_deref(), Some("until_restart"));
+    let doc: Doc = live(&server)
+        .args(["--maxmemory", "20mb", "--yes", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(
+        doc.live.unwrap().persisted.as_deref(),
+        Some("until_restart")
+    );
 }
 
 #[test]
@@ -414,19 +564,29 @@ fn config_and_live_on_the_servers_own_file_edit_it_once() {
         .run()
         .success()
         .json();
-    assert_eq!(doc.live.unwrap().persisted.as_deref(), Some("config_file_edited"));
+    assert_eq!(
+        doc.live.unwrap().persisted.as_deref(),
+        Some("config_file_edited")
+    );
     assert!(doc.backup.is_some());
     assert_eq!(config_get(&server, "maxmemory-policy"), "allkeys-lru");
     assert_eq!(config_get(&server, "save"), "");
     let text = fs::read_to_string(&path).unwrap();
-    assert!(!text.contains("Generated by CONFIG REWRITE"), "no CONFIG REWRITE on our own edit");
+    assert!(
+        !text.contains("Generated by CONFIG REWRITE"),
+        "no CONFIG REWRITE on our own edit"
+    );
     assert!(text.contains("\nsave \"\"\n"));
 }
 
 #[test]
 fn live_dry_run_changes_nothing_on_the_server() {
     let server = RedisServer::start();
-    let doc: Doc = live(&server).args(["--dry-run", "--json"]).run().success().json();
+    let doc: Doc = live(&server)
+        .args(["--dry-run", "--json"])
+        .run()
+        .success()
+        .json();
     assert_eq!(doc.live.unwrap().changes.len(), 3);
     assert_eq!(config_get(&server, "maxmemory"), "0");
 }
@@ -437,7 +597,16 @@ fn an_unreachable_server_or_a_wrong_password_changes_nothing() {
     let original = fs::read(&path).unwrap();
     let port = free_port().to_string();
     Imcache::new()
-        .args(["-H", "127.0.0.1", "-p", &port, "tune", "--live", "--yes", "--config"])
+        .args([
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "tune",
+            "--live",
+            "--yes",
+            "--config",
+        ])
         .arg(&path)
         .run()
         .code(3);
@@ -461,7 +630,14 @@ fn ctrl_c_exits_130_with_the_file_intact_and_no_temp_file() {
     let mut server = RedisServer::start();
     server.pause();
     let mut child = std::process::Command::new(crate::harness::cmd::BIN)
-        .args(["-H", "127.0.0.1", "-p", &server.port.to_string(), "--timeout", "30s"])
+        .args([
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &server.port.to_string(),
+            "--timeout",
+            "30s",
+        ])
         .args(["tune", "--live", "--yes", "--config"])
         .arg(&path)
         .env_clear()
@@ -478,7 +654,10 @@ fn ctrl_c_exits_130_with_the_file_intact_and_no_temp_file() {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "tune did not stop on Ctrl-C");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "tune did not stop on Ctrl-C"
+        );
         std::thread::sleep(Duration::from_millis(10));
     };
     let mut stderr = String::new();

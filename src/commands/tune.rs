@@ -35,7 +35,13 @@ pub fn run(conn: &ConnArgs, args: &TuneArgs, out: &Output) -> Result<Status> {
     for warning in &warnings {
         out.warn(warning);
     }
-    let mut report = plan_report(&tuning, file.as_ref(), live.as_ref(), warnings, args.dry_run);
+    let mut report = plan_report(
+        &tuning,
+        file.as_ref(),
+        live.as_ref(),
+        warnings,
+        args.dry_run,
+    );
     let pending = file.as_ref().is_some_and(FilePlan::changes)
         || live.as_ref().is_some_and(|l| !l.changes.is_empty());
     if !pending || args.dry_run {
@@ -138,7 +144,7 @@ fn targets(report: &TuneReport) -> String {
 /// File first, then the server; a failure or Ctrl-C after the file was written restores it.
 fn commit(
     file: Option<&FilePlan>,
-    mut live: Option<&mut LivePlan>,
+    live: Option<&mut LivePlan>,
     tuning: &Tuning,
     report: &mut TuneReport,
 ) -> Result<Status> {
@@ -153,7 +159,10 @@ fn commit(
         match (file, &backup) {
             (Some(file), Some(backup)) => match file.restore(backup) {
                 Ok(()) => Error {
-                    hint: Some(format!("{} was restored; nothing was changed", file.path.display())),
+                    hint: Some(format!(
+                        "{} was restored; nothing was changed",
+                        file.path.display()
+                    )),
                     ..why
                 },
                 Err(failed) => Error {
@@ -165,11 +174,13 @@ fn commit(
         }
     };
     if interrupt::interrupted() {
-        return Err(roll_back(interrupt::interrupted_error("nothing was changed")));
+        return Err(roll_back(interrupt::interrupted_error(
+            "nothing was changed",
+        )));
     }
     report.backup = backup.as_ref().map(|b| b.display().to_string());
     let mut status = Status::Success;
-    if let Some(live) = live.as_deref_mut().filter(|l| !l.changes.is_empty()) {
+    if let Some(live) = live.filter(|l| !l.changes.is_empty()) {
         if let Err(err) = live.apply(tuning) {
             if interrupt::interrupted() {
                 live.undo();
@@ -178,7 +189,9 @@ fn commit(
         }
         if interrupt::interrupted() {
             live.undo();
-            return Err(roll_back(interrupt::interrupted_error("nothing was changed")));
+            return Err(roll_back(interrupt::interrupted_error(
+                "nothing was changed",
+            )));
         }
         let edited = file.filter(|f| f.changes()).map(|f| f.path.as_path());
         let (persisted, rewrite_error) = live.persist(edited);

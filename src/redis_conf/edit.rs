@@ -71,9 +71,9 @@ impl Tuning {
     fn is_set(&self, name: &str, config: &Config, active: &[usize]) -> bool {
         let single = |check: &dyn Fn(&str) -> bool| {
             active.len() == 1
-                && config.lines[active[0]]
-                    .directive(name)
-                    .is_some_and(|args| args.len() == 1 && check(&String::from_utf8_lossy(&args[0])))
+                && config.lines[active[0]].directive(name).is_some_and(|args| {
+                    args.len() == 1 && check(&String::from_utf8_lossy(&args[0]))
+                })
         };
         match name {
             "maxmemory" => single(&|v| parse_size(v) == Ok(self.maxmemory.bytes)),
@@ -150,7 +150,11 @@ fn render(config: &Config, slots: &[Slot], at_end: &[String]) -> Vec<u8> {
                 for (k, text) in new.iter().enumerate() {
                     out.extend_from_slice(line.indent());
                     out.extend_from_slice(text.as_bytes());
-                    out.extend_from_slice(if k + 1 < new.len() { eol } else { line.terminator() });
+                    out.extend_from_slice(if k + 1 < new.len() {
+                        eol
+                    } else {
+                        line.terminator()
+                    });
                 }
             }
             None => out.extend_from_slice(&line.raw),

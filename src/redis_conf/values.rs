@@ -34,7 +34,8 @@ impl Size {
 /// mb, g, gb, case-insensitive. No sign, no fraction, no spaces, nothing empty; at most what a
 /// signed 64-bit number holds (Redis's own limit). Never panics.
 pub fn parse_size(text: &str) -> Result<u64, String> {
-    const UNITS: &str = "use a whole number of bytes or k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024), e.g. 256mb";
+    const UNITS: &str =
+        "use a whole number of bytes or k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024), e.g. 256mb";
     if text.is_empty() {
         return Err(format!("the size is empty; {UNITS}"));
     }
@@ -103,8 +104,12 @@ impl SaveRules {
         let number = |word: &str| -> Result<u64, String> {
             word.parse::<u64>()
                 .ok()
-                .filter(|n| word.bytes().all(|b| b.is_ascii_digit()) && (1..=i32::MAX as u64).contains(n))
-                .ok_or_else(|| format!("'{word}' in '{text}' is not a positive whole number; use {FORM}"))
+                .filter(|n| {
+                    word.bytes().all(|b| b.is_ascii_digit()) && (1..=i32::MAX as u64).contains(n)
+                })
+                .ok_or_else(|| {
+                    format!("'{word}' in '{text}' is not a positive whole number; use {FORM}")
+                })
         };
         let mut rules = Vec::new();
         for pair in words.chunks(2) {
@@ -144,18 +149,17 @@ impl SaveRules {
         if self.is_off() {
             return vec!["save \"\"".into()];
         }
-        self.0.iter().map(|(s, c)| format!("save {s} {c}")).collect()
+        self.0
+            .iter()
+            .map(|(s, c)| format!("save {s} {c}"))
+            .collect()
     }
 }
 
 /// As CONFIG GET shows it: `900 1 300 10`, or the empty string for no snapshots.
 impl fmt::Display for SaveRules {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let words: Vec<String> = self
-            .0
-            .iter()
-            .map(|(s, c)| format!("{s} {c}"))
-            .collect();
+        let words: Vec<String> = self.0.iter().map(|(s, c)| format!("{s} {c}")).collect();
         f.write_str(&words.join(" "))
     }
 }
@@ -176,7 +180,18 @@ mod tests {
         assert_eq!(parse_size("100"), Ok(100));
         assert_eq!(parse_size("100b"), Ok(100));
         assert_eq!(parse_size("0"), Ok(0));
-        for bad in ["", "1.5gb", "-1mb", "256 mb", " 1mb", "mb", "1tb", "1e9", "+1", "99999999999gb"] {
+        for bad in [
+            "",
+            "1.5gb",
+            "-1mb",
+            "256 mb",
+            " 1mb",
+            "mb",
+            "1tb",
+            "1e9",
+            "+1",
+            "99999999999gb",
+        ] {
             assert!(parse_size(bad).is_err(), "{bad:?} was accepted");
         }
         assert!(parse_size("1.5gb").unwrap_err().contains("fraction"));
@@ -198,7 +213,9 @@ mod tests {
         assert_eq!(rules.to_string(), "900 1 300 10");
         assert_eq!(rules.lines(), ["save 900 1", "save 300 10"]);
         assert_eq!(SaveRules::default().lines(), ["save \"\""]);
-        for bad in ["", "900", "900 0", "0 1", "-900 1", "900 1.5", "a b", "900 +1"] {
+        for bad in [
+            "", "900", "900 0", "0 1", "-900 1", "900 1.5", "a b", "900 +1",
+        ] {
             assert!(SaveRules::parse(bad).is_err(), "{bad:?} was accepted");
         }
         assert_eq!(SaveRules::from_args(&[vec![]]), Some(SaveRules::default()));

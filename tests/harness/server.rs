@@ -133,8 +133,14 @@ impl ServerBuilder {
                 ("port".into(), port.to_string()),
                 ("bind".into(), "127.0.0.1".into()),
                 ("dir".into(), dir.path().display().to_string()),
-                ("logfile".into(), dir.path().join("redis.log").display().to_string()),
-                ("pidfile".into(), dir.path().join("redis.pid").display().to_string()),
+                (
+                    "logfile".into(),
+                    dir.path().join("redis.log").display().to_string(),
+                ),
+                (
+                    "pidfile".into(),
+                    dir.path().join("redis.pid").display().to_string(),
+                ),
                 ("daemonize".into(), "no".into()),
             ];
             command.arg(path);

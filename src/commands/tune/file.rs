@@ -27,8 +27,11 @@ impl FilePlan {
         let target = atomic_write::resolve_symlink(path)?;
         match fs::metadata(&target) {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::usage(format!("--config {shown}: no such file"))
-                    .with_hint("give the path of an existing redis.conf (Debian: /etc/redis/redis.conf)"));
+                return Err(
+                    Error::usage(format!("--config {shown}: no such file")).with_hint(
+                        "give the path of an existing redis.conf (Debian: /etc/redis/redis.conf)",
+                    ),
+                );
             }
             Ok(meta) if !meta.is_file() => {
                 return Err(Error::usage(format!("--config {shown}: not a file"))
@@ -126,9 +129,16 @@ mod tests {
         let plan = FilePlan::read(&path, &tuning()).unwrap();
         fs::write(&path, "port 6380\n").unwrap();
         let err = plan.commit().unwrap_err();
-        assert!(err.message.contains("changed while tune was running"), "{}", err.message);
+        assert!(
+            err.message.contains("changed while tune was running"),
+            "{}",
+            err.message
+        );
         assert_eq!(fs::read_to_string(&path).unwrap(), "port 6380\n");
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, ["redis.conf"], "no backup or temp file is left");
     }
 

@@ -90,7 +90,11 @@ impl LivePlan {
         if major.is_some_and(|m| m < 7) {
             self.set_one_by_one(&new)?;
         } else {
-            let pairs: Vec<(&str, &str)> = DIRECTIVES.iter().copied().zip(new.iter().map(String::as_str)).collect();
+            let pairs: Vec<(&str, &str)> = DIRECTIVES
+                .iter()
+                .copied()
+                .zip(new.iter().map(String::as_str))
+                .collect();
             self.config_set(&pairs)?;
         }
         self.read_back(tuning)
@@ -108,7 +112,10 @@ impl LivePlan {
         if self.settings.is_local() && edited.is_some_and(same) {
             return (Persisted::ConfigFileEdited, None);
         }
-        match redis::cmd("CONFIG").arg("REWRITE").query::<()>(&mut self.conn.con) {
+        match redis::cmd("CONFIG")
+            .arg("REWRITE")
+            .query::<()>(&mut self.conn.con)
+        {
             Ok(()) => (Persisted::ConfigRewrite, None),
             Err(err) => (
                 Persisted::RewriteFailed,
@@ -125,7 +132,11 @@ impl LivePlan {
         };
         self.conn = conn;
         let old = self.old.clone();
-        let pairs: Vec<(&str, &str)> = DIRECTIVES.iter().copied().zip(old.iter().map(String::as_str)).collect();
+        let pairs: Vec<(&str, &str)> = DIRECTIVES
+            .iter()
+            .copied()
+            .zip(old.iter().map(String::as_str))
+            .collect();
         self.config_set(&pairs).is_ok()
     }
 
@@ -151,7 +162,10 @@ impl LivePlan {
         cmd.query::<()>(&mut self.conn.con).map_err(|err| {
             let err = connect::classify(&err, &self.settings);
             Error {
-                message: format!("CONFIG SET was refused, nothing was changed on the server: {}", err.message),
+                message: format!(
+                    "CONFIG SET was refused, nothing was changed on the server: {}",
+                    err.message
+                ),
                 ..err
             }
         })
@@ -188,7 +202,10 @@ fn values(tuning: &Tuning) -> [String; 3] {
 
 /// The directives whose server value differs from the tuning, compared as Redis means them.
 fn changes(current: &[String; 3], tuning: &Tuning) -> Vec<Change> {
-    let args: Vec<Vec<u8>> = current[2].split_whitespace().map(|w| w.as_bytes().to_vec()).collect();
+    let args: Vec<Vec<u8>> = current[2]
+        .split_whitespace()
+        .map(|w| w.as_bytes().to_vec())
+        .collect();
     let same = [
         current[0].trim().parse::<u64>() == Ok(tuning.maxmemory.bytes),
         parse_policy(current[1].trim()) == Some(tuning.policy),

@@ -71,7 +71,9 @@ pub fn server_args(tuning: &Tuning) -> String {
         "--maxmemory {} --maxmemory-policy {} --save {}",
         tuning.maxmemory,
         tuning.policy.as_str(),
-        shlex::try_quote(&save).map(|s| s.into_owned()).unwrap_or(save.clone())
+        shlex::try_quote(&save)
+            .map(|s| s.into_owned())
+            .unwrap_or(save.clone())
     )
 }
 

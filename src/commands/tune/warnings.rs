@@ -36,7 +36,12 @@ pub fn collect(tuning: &Tuning, file: Option<&FilePlan>, live: Option<&LivePlan>
     warnings
 }
 
-fn memory(tuning: &Tuning, file: Option<&FilePlan>, live: Option<&LivePlan>, warnings: &mut Vec<String>) {
+fn memory(
+    tuning: &Tuning,
+    file: Option<&FilePlan>,
+    live: Option<&LivePlan>,
+    warnings: &mut Vec<String>,
+) {
     let bytes = tuning.maxmemory.bytes;
     if bytes == 0 {
         warnings.push(
@@ -71,9 +76,14 @@ fn policy(tuning: &Tuning, live: Option<&LivePlan>, warnings: &mut Vec<String>) 
             "maxmemory-policy {name}: once the cache is full every write fails with OOM instead \
              of evicting old keys; a cache wants allkeys-lru or allkeys-lfu"
         )),
-        Policy::VolatileLru | Policy::VolatileLfu | Policy::VolatileRandom | Policy::VolatileTtl => {
+        Policy::VolatileLru
+        | Policy::VolatileLfu
+        | Policy::VolatileRandom
+        | Policy::VolatileTtl => {
             let counted = match keys {
-                Some((keys, expires)) if keys > 0 => format!(" ({expires} of {keys} keys have one now)"),
+                Some((keys, expires)) if keys > 0 => {
+                    format!(" ({expires} of {keys} keys have one now)")
+                }
                 _ => String::new(),
             };
             warnings.push(format!(
@@ -196,6 +206,10 @@ mod tests {
         let other = if owner == 65534 { 65533 } else { 65534 };
         let problem = dir_problem(dir.path(), other, 65534).unwrap();
         assert!(problem.contains("not writable by uid"), "{problem}");
-        assert!(dir_problem(&dir.path().join("gone"), 0, 0).unwrap().contains("does not exist"));
+        assert!(
+            dir_problem(&dir.path().join("gone"), 0, 0)
+                .unwrap()
+                .contains("does not exist")
+        );
     }
 }

@@ -69,7 +69,11 @@ fn save_lines_become_one_block_where_the_first_stood() {
     );
     let edit = apply(text.as_bytes(), &prod());
     let save = edit.changes.iter().find(|c| c.directive == "save").unwrap();
-    assert_eq!(save.old.as_deref(), Some(""), "save \"\" last clears the earlier rules");
+    assert_eq!(
+        save.old.as_deref(),
+        Some(""),
+        "save \"\" last clears the earlier rules"
+    );
     assert_eq!(save.new, "900 1 300 10 60 10000");
 }
 
@@ -86,7 +90,8 @@ fn crlf_quotes_and_other_bytes_are_kept() {
 
 #[test]
 fn values_that_already_match_are_left_as_written() {
-    let text = "maxmemory \"268435456\"\nmaxmemory-policy ALLKEYS-LRU\nsave 900 1 300 10\nsave 60 10000\n";
+    let text =
+        "maxmemory \"268435456\"\nmaxmemory-policy ALLKEYS-LRU\nsave 900 1 300 10\nsave 60 10000\n";
     let edit = apply(text.as_bytes(), &prod());
     assert!(edit.changes.is_empty(), "{:?}", edit.changes);
     assert_eq!(edit.bytes, text.as_bytes());
@@ -117,7 +122,10 @@ fn an_include_after_a_tuned_line_is_reported() {
 
 #[test]
 fn no_final_newline_gets_one_before_new_lines_only() {
-    assert_eq!(tune("maxmemory 1mb", &dev()).lines().next(), Some("maxmemory 256mb"));
+    assert_eq!(
+        tune("maxmemory 1mb", &dev()).lines().next(),
+        Some("maxmemory 256mb")
+    );
     assert_eq!(
         tune("# maxmemory <bytes>", &dev()),
         "# maxmemory <bytes>\nmaxmemory 256mb\nmaxmemory-policy allkeys-lru\nsave \"\"\n"
@@ -127,7 +135,11 @@ fn no_final_newline_gets_one_before_new_lines_only() {
 fn tuning() -> impl Strategy<Value = Tuning> {
     (
         prop_oneof![Just("256mb"), Just("1gb"), Just("100m"), Just("0")],
-        prop_oneof![Just(Policy::AllkeysLru), Just(Policy::VolatileTtl), Just(Policy::Noeviction)],
+        prop_oneof![
+            Just(Policy::AllkeysLru),
+            Just(Policy::VolatileTtl),
+            Just(Policy::Noeviction)
+        ],
         prop_oneof![
             Just(vec![]),
             Just(GUIDE_SAVE_RULES.to_vec()),
@@ -173,7 +185,11 @@ fn config_text() -> impl Strategy<Value = Vec<u8>> {
 fn check_tuned(bytes: &[u8], tuning: &Tuning) -> Result<(), TestCaseError> {
     let once = apply(bytes, tuning);
     let twice = apply(&once.bytes, tuning);
-    prop_assert!(twice.changes.is_empty(), "second run changed {:?}", twice.changes);
+    prop_assert!(
+        twice.changes.is_empty(),
+        "second run changed {:?}",
+        twice.changes
+    );
     prop_assert_eq!(&twice.bytes, &once.bytes);
     let config = Config::parse(&once.bytes);
     let last = |name: &str| config.last_value(name).unwrap_or_default();
