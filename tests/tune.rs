@@ -268,6 +268,33 @@ fn crlf_quotes_and_comments_are_kept_byte_for_byte() {
 }
 
 #[test]
+fn a_password_next_to_a_tuned_line_never_shows_in_the_diff() {
+    let (_dir, path) =
+        config_with(b"requirepass hunter2-horse\nmaxmemory 1gb\nmasterauth hunter2-horse\n");
+    tune(&path)
+        .arg("--dry-run")
+        .run()
+        .success()
+        .stdout_has("requirepass ****")
+        .never_shows("hunter2");
+    tune(&path)
+        .args(["--dry-run", "--json"])
+        .run()
+        .success()
+        .never_shows("hunter2");
+    tune(&path)
+        .arg("--yes")
+        .run()
+        .success()
+        .never_shows("hunter2");
+    assert!(
+        fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("requirepass hunter2-horse\n")
+    );
+}
+
+#[test]
 fn an_include_after_a_tuned_line_is_warned_about() {
     let (_dir, path) = config_with(b"maxmemory 1gb\ninclude /etc/redis/local.conf\n");
     let run = tune(&path).args(["--yes", "--json"]).run().success();

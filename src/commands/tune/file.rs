@@ -10,7 +10,7 @@ use similar::TextDiff;
 
 use crate::atomic_write::{self, Mode};
 use crate::error::{Error, Result};
-use crate::redis_conf::{self, Edit, Tuning};
+use crate::redis_conf::{self, Edit, Line, LineKind, Tuning};
 
 pub struct FilePlan {
     /// The path as given (a symlink stays one; its target is edited).
@@ -63,11 +63,20 @@ impl FilePlan {
         let old = String::from_utf8_lossy(&self.original);
         let new = String::from_utf8_lossy(&self.edit.bytes);
         let shown = self.path.display().to_string();
-        TextDiff::from_lines(old.as_ref(), new.as_ref())
+        let diff = TextDiff::from_lines(old.as_ref(), new.as_ref())
             .unified_diff()
             .context_radius(2)
             .header(&shown, &format!("{shown} (tuned)"))
-            .to_string()
+            .to_string();
+        diff.split_inclusive('\n')
+            .enumerate()
+            .map(|(i, line)| match line.split_at_checked(1) {
+                Some((mark @ (" " | "+" | "-"), rest)) if i >= 2 => {
+                    format!("{mark}{}", mask_secrets(rest))
+                }
+                _ => line.to_string(),
+            })
+            .collect()
     }
 
     /// Backup, then the atomic write. Returns the backup's path.
@@ -107,6 +116,42 @@ impl FilePlan {
     }
 }
 
+/// A line of the file as the diff may show it: the values of password directives (requirepass,
+/// masterauth, tls-key-file-pass ...) and the `>password` rules of `user` lines become `****`,
+/// commented out or not.
+fn mask_secrets(line: &str) -> String {
+    let parsed = Line::parse(line.as_bytes().to_vec());
+    let directive = match &parsed.kind {
+        LineKind::Directive { name, args } => Some((name.clone(), args.clone())),
+        _ => parsed.commented_directive(),
+    };
+    let Some((name, args)) = directive else {
+        return line.to_string();
+    };
+    let secret_args = name.contains("pass") || name.contains("auth");
+    let is_user = name == "user";
+    if !(secret_args && !args.is_empty()) && !(is_user && args.iter().any(|a| a.starts_with(b">")))
+    {
+        return line.to_string();
+    }
+    let body = line.trim_end_matches(['\n', '\r']);
+    let end = &line[body.len()..];
+    let indent = &body[..body.len() - body.trim_start().len()];
+    let comment = if parsed.kind == LineKind::Comment {
+        "# "
+    } else {
+        ""
+    };
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| match (secret_args, a.starts_with(b">")) {
+            (true, _) | (false, true) => "****".to_string(),
+            _ => String::from_utf8_lossy(a).into_owned(),
+        })
+        .collect();
+    format!("{indent}{comment}{name} {}{end}", shown.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +164,31 @@ mod tests {
             policy: Policy::AllkeysLfu,
             save: SaveRules::default(),
         }
+    }
+
+    #[test]
+    fn passwords_never_show_in_the_diff() {
+        assert_eq!(
+            mask_secrets("requirepass \"s3cret\"\n"),
+            "requirepass ****\n"
+        );
+        assert_eq!(
+            mask_secrets("  masterauth s3cret\r\n"),
+            "  masterauth ****\r\n"
+        );
+        assert_eq!(
+            mask_secrets("# requirepass foobared\n"),
+            "# requirepass ****\n"
+        );
+        assert_eq!(
+            mask_secrets("user app on >s3cret ~* +@all\n"),
+            "user app on **** ~* +@all\n"
+        );
+        assert_eq!(mask_secrets("maxmemory 1gb\n"), "maxmemory 1gb\n");
+        assert_eq!(
+            mask_secrets("# Require a password\n"),
+            "# Require a password\n"
+        );
     }
 
     #[test]
