@@ -130,8 +130,9 @@ fn mask_secrets(line: &str) -> String {
     };
     let secret_args = name.contains("pass") || name.contains("auth");
     let is_user = name == "user";
-    if !(secret_args && !args.is_empty()) && !(is_user && args.iter().any(|a| a.starts_with(b">")))
-    {
+    let has_secret =
+        (secret_args && !args.is_empty()) || (is_user && args.iter().any(|a| a.starts_with(b">")));
+    if !has_secret {
         return line.to_string();
     }
     let body = line.trim_end_matches(['\n', '\r']);
