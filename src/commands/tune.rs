@@ -58,10 +58,8 @@ pub fn run(conn: &ConnArgs, args: &TuneArgs, out: &Output) -> Result<Status> {
         .with_hint("review the change with --dry-run, then run again with --yes"));
     }
     if !out.json && !out.quiet {
-        if let Some(diff) = &report.diff {
-            out.print(&report::colour_diff(diff, &out.stdout))?;
-            report.diff_shown = true;
-        }
+        out.print(&report.plan_text(&out.stdout))?;
+        report.diff_shown = true;
     }
     if ask && !out.confirm(&format!("Apply these changes to {}?", targets(&report)))? {
         return Err(Error::usage("not confirmed: nothing was changed"));

@@ -133,3 +133,22 @@ fn ctrl_c_at_the_question_exits_130_and_changes_nothing() {
     assert_eq!(fs::read(&path).unwrap(), b"port 6379\n");
     assert_eq!(names_in(dir.path()), ["redis.conf"]);
 }
+
+#[test]
+fn the_servers_changes_are_shown_before_the_question() {
+    let server = RedisServer::start();
+    let port = server.port.to_string();
+    let mut term = Terminal::start(&["-H", "127.0.0.1", "-p", &port, "tune", "--live"]);
+    term.wait_for("[y/N]");
+    term.type_keys(b"y\n");
+    let (code, shown) = term.finish();
+    assert_eq!(code, 0, "{shown}");
+    let plan_at = shown
+        .find("maxmemory-policy  noeviction -> allkeys-lru")
+        .unwrap();
+    assert!(
+        plan_at < shown.find("Apply these changes").unwrap(),
+        "{shown}"
+    );
+    assert_eq!(config_get(&server, "maxmemory-policy"), "allkeys-lru");
+}

@@ -26,7 +26,7 @@ pub struct TuneReport {
     /// The values asked for, for the "already tuned" line.
     #[serde(skip)]
     pub wanted: String,
-    /// The diff was already printed before the question; the text report leaves it out.
+    /// The plan was already printed before the question; the text report leaves the diff out.
     #[serde(skip)]
     pub diff_shown: bool,
 }
@@ -121,6 +121,30 @@ fn change_lines(changes: &[Change]) -> String {
         .collect()
 }
 
+impl TuneReport {
+    /// What is about to change, shown before the question: the diff and the server's changes.
+    pub fn plan_text(&self, paint: &Paint) -> String {
+        let mut text = self
+            .diff
+            .as_deref()
+            .map(|d| colour_diff(d, paint))
+            .unwrap_or_default();
+        if let Some(live) = self.live.as_ref().filter(|l| !l.changes.is_empty()) {
+            text.push_str(&would_change(live, paint));
+        }
+        text
+    }
+}
+
+fn would_change(live: &LiveReport, paint: &Paint) -> String {
+    format!(
+        "{} {} would change (one CONFIG SET):\n{}",
+        paint.symbol(CheckStatus::Skip),
+        live.target,
+        change_lines(&live.changes)
+    )
+}
+
 impl Report for TuneReport {
     fn text(&self, paint: &Paint) -> String {
         let mut text = String::new();
@@ -166,11 +190,7 @@ fn live_text(live: &LiveReport, report: &TuneReport, paint: &Paint) -> String {
         return text;
     }
     if report.dry_run {
-        text.push_str(&format!(
-            "{} {target} would change (one CONFIG SET):\n",
-            paint.symbol(CheckStatus::Skip)
-        ));
-        text.push_str(&change_lines(&live.changes));
+        text.push_str(&would_change(live, paint));
         return text;
     }
     if live.applied {
