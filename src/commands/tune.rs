@@ -58,7 +58,7 @@ pub fn run(conn: &ConnArgs, args: &TuneArgs, out: &Output) -> Result<Status> {
         .with_hint("review the change with --dry-run, then run again with --yes"));
     }
     if !out.json && !out.quiet {
-        out.print(&report.plan_text(&out.stdout))?;
+        out.print(&report.plan_text(&out.stdout, ask))?;
         report.diff_shown = true;
     }
     if ask && !out.confirm(&format!("Apply these changes to {}?", targets(&report)))? {
@@ -191,7 +191,7 @@ fn commit(
                 "nothing was changed",
             )));
         }
-        let edited = file.filter(|f| f.changes()).map(|f| f.path.as_path());
+        let edited = file.map(|f| f.path.as_path());
         let (persisted, rewrite_error) = live.persist(edited);
         if persisted == Persisted::RewriteFailed {
             status = Status::Reported(Kind::Check);

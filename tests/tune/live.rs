@@ -139,3 +139,28 @@ fn an_unreachable_server_or_a_wrong_password_changes_nothing() {
     assert_eq!(fs::read(&path).unwrap(), original);
     assert_eq!(names_in(dir.path()), ["redis.conf"]);
 }
+
+#[test]
+fn a_server_behind_its_already_tuned_file_is_set_live_without_a_rewrite() {
+    let (_dir, path) = debian_copy();
+    let server = RedisServer::builder().existing_config(&path).start();
+    tune(&path).arg("--yes").run().success();
+    let tuned = fs::read(&path).unwrap();
+    let doc: Doc = live(&server)
+        .arg("--config")
+        .arg(&path)
+        .args(["--yes", "--json"])
+        .run()
+        .success()
+        .json();
+    assert!(doc.changes.is_empty(), "the file is already tuned");
+    let shown = doc.live.unwrap();
+    assert_eq!(shown.changes.len(), 3);
+    assert_eq!(shown.persisted.as_deref(), Some("config_file_edited"));
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        tuned,
+        "no CONFIG REWRITE of the file"
+    );
+    assert_eq!(config_get(&server, "save"), GUIDE_SAVE);
+}

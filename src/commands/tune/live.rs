@@ -36,7 +36,7 @@ pub struct LivePlan {
 pub enum Persisted {
     /// CONFIG REWRITE wrote it into the server's config file.
     ConfigRewrite,
-    /// The server's config file is the one `--config` edited.
+    /// The server's config file is the `--config` file, which holds the values.
     ConfigFileEdited,
     /// No config file: the change lasts until the server restarts.
     UntilRestart,
@@ -100,7 +100,8 @@ impl LivePlan {
         self.read_back(tuning)
     }
 
-    /// CONFIG REWRITE when the server has a config file that `--config` did not just edit.
+    /// CONFIG REWRITE when the server has a config file, unless it is the `--config` file,
+    /// which already holds the values (a rewrite would rearrange it).
     pub fn persist(&mut self, edited: Option<&Path>) -> (Persisted, Option<String>) {
         let Some(file) = &self.config_file else {
             return (Persisted::UntilRestart, None);

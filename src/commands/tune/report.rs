@@ -122,14 +122,19 @@ fn change_lines(changes: &[Change]) -> String {
 }
 
 impl TuneReport {
-    /// What is about to change, shown before the question: the diff and the server's changes.
-    pub fn plan_text(&self, paint: &Paint) -> String {
+    /// What is about to change: the diff, and the server's changes when a question follows
+    /// (without one, the final report lists them).
+    pub fn plan_text(&self, paint: &Paint, asking: bool) -> String {
         let mut text = self
             .diff
             .as_deref()
             .map(|d| colour_diff(d, paint))
             .unwrap_or_default();
-        if let Some(live) = self.live.as_ref().filter(|l| !l.changes.is_empty()) {
+        if let Some(live) = self
+            .live
+            .as_ref()
+            .filter(|l| asking && !l.changes.is_empty())
+        {
             text.push_str(&would_change(live, paint));
         }
         text
@@ -207,7 +212,7 @@ fn live_text(live: &LiveReport, report: &TuneReport, paint: &Paint) -> String {
             paint.symbol(CheckStatus::Pass)
         )),
         Some(Persisted::ConfigFileEdited) => text.push_str(&format!(
-            "{} the server reads {file}, the file edited above: the change survives a restart\n",
+            "{} the server reads {file}, which holds these values: the change survives a restart\n",
             paint.symbol(CheckStatus::Pass)
         )),
         Some(Persisted::UntilRestart) => text.push_str(&format!(
