@@ -166,7 +166,7 @@ fn ctrl_c_exits_130_with_the_file_intact_and_no_temp_file() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    wait_until_it_catches_sigint(child.id());
     // SAFETY: kill with our own child's pid and a valid signal number.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
     let started = Instant::now();
@@ -187,4 +187,26 @@ fn ctrl_c_exits_130_with_the_file_intact_and_no_temp_file() {
     assert_eq!(fs::read(&path).unwrap(), original);
     assert_eq!(names_in(dir.path()), ["redis.conf"]);
     server.resume();
+}
+
+/// Waits until the process has its SIGINT handler (the SigCgt mask in /proc), so the signal
+/// reaches tune and not the default action.
+fn wait_until_it_catches_sigint(pid: u32) {
+    let started = Instant::now();
+    loop {
+        let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & (1 << (libc::SIGINT - 1)) != 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no SIGINT handler: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
