@@ -48,6 +48,17 @@ pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
     Ok(())
 }
 
+/// Fails as `write` would for a read-only file or folder, before anything is written (tune
+/// checks this before it makes a backup).
+pub fn ensure_writable(path: &Path) -> Result<()> {
+    let target = resolve_symlink(path)?;
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    refuse_read_only(&target, fs::metadata(&target).ok().as_ref(), &dir)
+}
+
 /// Copies `path` to `PATH.bak` (or `PATH.bak.1`, `.2` ... when that exists), atomically, keeping
 /// mode and owner. Returns the backup's path.
 pub fn backup(path: &Path) -> Result<PathBuf> {

@@ -277,7 +277,7 @@ pub struct TuneArgs {
     pub profile: Profile,
 
     /// Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [default: 256mb]
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
     pub maxmemory: Option<String>,
 
     /// Eviction policy [default: allkeys-lru]
@@ -285,7 +285,12 @@ pub struct TuneArgs {
     pub policy: Option<Policy>,
 
     /// Save rules as pairs of seconds and changes, e.g. "900 1 300 10 60 10000"
-    #[arg(long, value_name = "RULES", conflicts_with = "no_save")]
+    #[arg(
+        long,
+        value_name = "RULES",
+        conflicts_with = "no_save",
+        allow_hyphen_values = true
+    )]
     pub save: Option<String>,
 
     /// No snapshots (save "")

@@ -15,6 +15,7 @@ pub mod info;
 pub mod install;
 pub mod output;
 pub mod process;
+pub mod redis_conf;
 pub mod settings;
 
 use std::ffi::OsString;

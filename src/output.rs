@@ -275,22 +275,28 @@ impl Output {
 
     /// `error: ...` and `  hint: ...` on stderr.
     pub fn error(&self, err: &Error) {
+        self.stderr_line(&self.error_text(err));
+    }
+
+    /// The lines `error` prints (without the final newline).
+    pub fn error_text(&self, err: &Error) -> String {
         let mut text = format!("{} {}", self.stderr.red("error:"), err.message);
         if let Some(hint) = &err.hint {
             text.push_str(&format!("\n  {} {hint}", self.stderr.cyan("hint:")));
         }
-        self.stderr_line(&text);
+        text
     }
 
     /// The JSON twin of `error`, so stdout holds one document even when a command fails early.
     pub fn error_json(&self, err: &Error) -> Result<()> {
-        self.emit_json(&ErrorDocument {
-            ok: false,
-            error: ErrorBody {
-                exit_code: err.exit_code(),
-                error: err,
-            },
-        })
+        self.emit_json(&ErrorDocument::of(err))
+    }
+
+    /// The document `error_json` prints, as text (for a signal handler, which may not allocate).
+    pub fn error_json_text(err: &Error) -> String {
+        let mut text = serde_json::to_string_pretty(&ErrorDocument::of(err)).unwrap_or_default();
+        text.push('\n');
+        text
     }
 
     /// Starts a step: a spinner with the elapsed time on a terminal, `==> label` otherwise.
@@ -391,6 +397,18 @@ impl Progress<'_> {
 struct ErrorDocument<'a> {
     ok: bool,
     error: ErrorBody<'a>,
+}
+
+impl<'a> ErrorDocument<'a> {
+    fn of(err: &'a Error) -> Self {
+        ErrorDocument {
+            ok: false,
+            error: ErrorBody {
+                exit_code: err.exit_code(),
+                error: err,
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -29,6 +29,7 @@ pub struct ServerBuilder {
     directives: Vec<(String, String)>,
     no_config_file: bool,
     port: Option<u16>,
+    existing_config: Option<PathBuf>,
 }
 
 impl ServerBuilder {
@@ -60,6 +61,13 @@ impl ServerBuilder {
     /// Start with command-line arguments instead of a config file (as the Docker image does).
     pub fn without_config_file(mut self) -> Self {
         self.no_config_file = true;
+        self
+    }
+
+    /// Start on an existing redis.conf (Debian's, say): port, bind, dir, logfile, pidfile and
+    /// daemonize are overridden on the command line so a system config runs as a test server.
+    pub fn existing_config(mut self, path: &std::path::Path) -> Self {
+        self.existing_config = Some(path.to_path_buf());
         self
     }
 
@@ -120,7 +128,27 @@ impl ServerBuilder {
         directives.extend(self.directives.iter().cloned());
 
         let mut command = Command::new("redis-server");
-        let config = if self.no_config_file {
+        let config = if let Some(path) = &self.existing_config {
+            let overrides: Vec<(String, String)> = vec![
+                ("port".into(), port.to_string()),
+                ("bind".into(), "127.0.0.1".into()),
+                ("dir".into(), dir.path().display().to_string()),
+                (
+                    "logfile".into(),
+                    dir.path().join("redis.log").display().to_string(),
+                ),
+                (
+                    "pidfile".into(),
+                    dir.path().join("redis.pid").display().to_string(),
+                ),
+                ("daemonize".into(), "no".into()),
+            ];
+            command.arg(path);
+            for (name, value) in overrides.iter().chain(&self.directives) {
+                command.arg(format!("--{name}")).arg(value);
+            }
+            Some(path.clone())
+        } else if self.no_config_file {
             for (name, value) in &directives {
                 command.arg(format!("--{name}"));
                 command.args(shlex::split(value).unwrap_or_else(|| vec![value.clone()]));

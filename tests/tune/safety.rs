@@ -1,0 +1,212 @@
+//! Nothing is touched on bad input; read-only files and folders are refused; mode, owner and symlinks are kept; Ctrl-C leaves the original.
+
+use super::*;
+
+#[test]
+fn bad_input_for_every_flag_exits_2_and_leaves_the_file_alone() {
+    let (dir, path) = debian_copy();
+    let original = fs::read(&path).unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["--maxmemory", "1.5gb"], "--maxmemory"),
+        (&["--maxmemory", "-1mb"], "--maxmemory"),
+        (&["--maxmemory", "256 mb"], "--maxmemory"),
+        (&["--maxmemory", ""], "--maxmemory"),
+        (&["--maxmemory", "1tb"], "--maxmemory"),
+        (&["--maxmemory", "99999999999gb"], "--maxmemory"),
+        (&["--policy", "lru"], "--policy"),
+        (&["--save", "900"], "--save"),
+        (&["--save", "0 1"], "--save"),
+        (&["--save", "900 1.5"], "--save"),
+        (&["--save", ""], "--save"),
+        (&["--save", "900 1", "--no-save"], "--save"),
+        (&["--profile", "staging"], "--profile"),
+    ];
+    for (flags, named) in cases {
+        let run = tune(&path).args(*flags).arg("--yes").run().code(2);
+        assert!(
+            run.stderr.contains(named),
+            "{flags:?}: stderr does not name {named}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            original,
+            "{flags:?} changed the file"
+        );
+    }
+    let doc: serde_json::Value = tune(&path)
+        .args(["--maxmemory", "lots", "--yes", "--json"])
+        .run()
+        .code(2)
+        .json();
+    assert_eq!(doc["ok"], false);
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--maxmemory")
+    );
+    assert_eq!(
+        names_in(dir.path()),
+        ["redis.conf"],
+        "no backup, no temp file"
+    );
+}
+
+#[test]
+fn a_target_is_required_and_must_be_a_file() {
+    Imcache::new()
+        .args(["tune", "--yes"])
+        .run()
+        .code(2)
+        .stderr_has("--config")
+        .stderr_has("--live");
+    let dir = tempfile::tempdir().unwrap();
+    tune(&dir.path().join("nope.conf"))
+        .arg("--yes")
+        .run()
+        .code(2)
+        .stderr_has("no such file");
+    tune(dir.path())
+        .arg("--yes")
+        .run()
+        .code(2)
+        .stderr_has("not a file");
+}
+
+#[test]
+fn without_a_terminal_yes_is_needed() {
+    let (_dir, path) = debian_copy();
+    let original = fs::read(&path).unwrap();
+    let run = tune(&path).run().code(2).stderr_has("--yes is needed");
+    assert!(
+        run.stdout.is_empty(),
+        "nothing is shown before the refusal: {}",
+        run.stdout
+    );
+    assert_eq!(fs::read(&path).unwrap(), original);
+}
+
+#[test]
+fn a_read_only_file_or_folder_is_refused_and_left_as_it_was() {
+    let (dir, path) = debian_copy();
+    let original = fs::read(&path).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    tune(&path)
+        .arg("--yes")
+        .run()
+        .code(1)
+        .stderr_has("read-only");
+    assert_eq!(fs::read(&path).unwrap(), original);
+    assert_eq!(names_in(dir.path()), ["redis.conf"]);
+
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o555)).unwrap();
+    let run = tune(&path).arg("--yes").run();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    run.code(1).stderr_has("folder").stderr_has("read-only");
+    assert_eq!(fs::read(&path).unwrap(), original);
+    assert_eq!(names_in(dir.path()), ["redis.conf"]);
+}
+
+#[test]
+fn mode_owner_and_symlink_are_kept() {
+    let (dir, real) = config_with(b"port 6379\n");
+    fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::chown(&real, Some(65534), Some(65534)).unwrap();
+    let link = dir.path().join("link.conf");
+    std::os::unix::fs::symlink("redis.conf", &link).unwrap();
+    let doc: Doc = tune(&link).args(["--yes", "--json"]).run().success().json();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        fs::read_to_string(&real)
+            .unwrap()
+            .contains("maxmemory 256mb")
+    );
+    let meta = fs::metadata(&real).unwrap();
+    assert_eq!(
+        (meta.mode() & 0o777, meta.uid(), meta.gid()),
+        (0o640, 65534, 65534)
+    );
+    assert_eq!(
+        doc.backup.as_deref(),
+        Some(dir.path().join("redis.conf.bak").to_str().unwrap())
+    );
+    assert_eq!(
+        fs::read(dir.path().join("redis.conf.bak")).unwrap(),
+        b"port 6379\n"
+    );
+}
+
+#[test]
+fn ctrl_c_exits_130_with_the_file_intact_and_no_temp_file() {
+    let (dir, path) = debian_copy();
+    let original = fs::read(&path).unwrap();
+    let mut server = RedisServer::start();
+    server.pause();
+    let mut child = std::process::Command::new(crate::harness::cmd::BIN)
+        .args([
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &server.port.to_string(),
+            "--timeout",
+            "30s",
+        ])
+        .args(["tune", "--live", "--yes", "--config"])
+        .arg(&path)
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until_it_catches_sigint(child.id());
+    // SAFETY: kill with our own child's pid and a valid signal number.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "tune did not stop on Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(fs::read(&path).unwrap(), original);
+    assert_eq!(names_in(dir.path()), ["redis.conf"]);
+    server.resume();
+}
+
+/// Waits until the process has its SIGINT handler (the SigCgt mask in /proc), so the signal
+/// reaches tune and not the default action.
+fn wait_until_it_catches_sigint(pid: u32) {
+    let started = Instant::now();
+    loop {
+        let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & (1 << (libc::SIGINT - 1)) != 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no SIGINT handler: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
