@@ -1,0 +1,139 @@
+//! When nothing listens on the port: what on this machine could be the Redis meant, and the one
+//! command that starts it the way it was installed. Asked in order of how sure the answer is: our
+//! own Docker container, the Homebrew service, the Debian package, then any redis-server process
+//! listening elsewhere; the first that explains the closed port gives the fix.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::conf_file::{ConfFile, DEBIAN_CONF};
+use super::procfs::{self, Machine};
+use crate::install::{self, Container, Service};
+use crate::process;
+use crate::settings::Settings;
+
+/// The container `imcache setup docker` creates.
+pub const CONTAINER: &str = "interviewmaster-redis";
+
+/// What was found, and the command that fixes it.
+pub struct Finding {
+    pub detail: String,
+    pub fix: String,
+}
+
+pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
+    let port = settings.port.value;
+    if !machine.local {
+        return Finding {
+            detail: format!("{} is not this machine", settings.host.value),
+            fix: format!(
+                "check that Redis runs on {} and listens on port {port} (the port from {}, the \
+                 host from {})",
+                settings.host.value, settings.port.source, settings.host.source
+            ),
+        };
+    }
+    docker(port)
+        .or_else(brew)
+        .or_else(|| apt(port, machine))
+        .or_else(|| elsewhere(settings, machine))
+        .unwrap_or_else(|| Finding {
+            detail: String::from("no redis-server process, container or service on this machine"),
+            fix: String::from("install and start Redis: imcache setup"),
+        })
+}
+
+fn docker(port: u16) -> Option<Finding> {
+    process::find("docker")?;
+    match install::docker_container(CONTAINER) {
+        Container::Stopped(state) => Some(Finding {
+            detail: format!("the container {CONTAINER} is {state}"),
+            fix: format!("docker start {CONTAINER}"),
+        }),
+        Container::Running => Some(Finding {
+            detail: format!("the container {CONTAINER} runs but does not publish port {port} here"),
+            fix: format!(
+                "`docker port {CONTAINER}` shows its port; recreate it published on \
+                 127.0.0.1:{port} (imcache setup docker)"
+            ),
+        }),
+        Container::Missing | Container::Unknown(_) => None,
+    }
+}
+
+fn brew() -> Option<Finding> {
+    (install::brew_service() == Service::Stopped).then(|| Finding {
+        detail: String::from("the Homebrew service redis is stopped"),
+        fix: String::from("brew services start redis"),
+    })
+}
+
+/// The Debian package counts as "not started" when nothing listens on the port of its config.
+fn apt(port: u16, machine: &Machine) -> Option<Finding> {
+    if !install::apt_package_installed() {
+        return None;
+    }
+    let apt_port = ConfFile::read(Path::new(DEBIAN_CONF)).map_or(6379, |c| c.port());
+    if !machine.listeners_on(apt_port).is_empty() {
+        return None;
+    }
+    let where_ = if apt_port == port {
+        String::new()
+    } else {
+        format!(" (its {DEBIAN_CONF} says port {apt_port}, not {port})")
+    };
+    Some(Finding {
+        detail: format!("the apt package redis-server is installed but not running{where_}"),
+        fix: install::apt_start_command().display(),
+    })
+}
+
+/// redis-server processes of this machine and the ports they listen on.
+fn elsewhere(settings: &Settings, machine: &Machine) -> Option<Finding> {
+    let mut ports = BTreeSet::new();
+    let mut with_ports = BTreeSet::new();
+    for socket in machine.sockets() {
+        if let Some(owner) = socket.owner.as_ref().filter(|o| o.comm == "redis-server") {
+            ports.insert(socket.port);
+            with_ports.insert(owner.pid);
+        }
+    }
+    if let Some(first) = ports
+        .iter()
+        .copied()
+        .find(|p| *p == 6379)
+        .or(ports.first().copied())
+    {
+        let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+        let (what, which) = match list.len() {
+            1 => ("port", String::new()),
+            _ => ("ports", String::from(" (one of them)")),
+        };
+        return Some(Finding {
+            detail: format!(
+                "redis-server runs on {what} {}, not on {}",
+                list.join(", "),
+                settings.port.value
+            ),
+            fix: format!(
+                "point the app at it{which}: REDIS_PORT={first} in {} (the port now comes from {})",
+                settings.env_file.display(),
+                settings.port.source
+            ),
+        });
+    }
+    let hidden: Vec<u32> = procfs::pids_named("redis-server")
+        .into_iter()
+        .filter(|pid| !with_ports.contains(pid))
+        .collect();
+    let pid = hidden.first()?;
+    Some(Finding {
+        detail: format!(
+            "redis-server (pid {pid}) runs but listens on no TCP port seen here (port 0, or inside \
+             a container)"
+        ),
+        fix: String::from(
+            "check its `port` and `bind` settings, or the ports its container publishes",
+        ),
+    })
+}
