@@ -46,12 +46,22 @@ pub fn diagnose(settings: &Settings, machine: &Machine) -> Reached {
         };
     }
     let started = Instant::now();
-    let opened = connect::open(settings);
+    let opened = open(settings);
     let took = started.elapsed();
     match opened {
-        Ok(conn) => {
-            let redis = match &conn.ping_reply {
-                Value::SimpleString(s) if s == "PONG" => {
+        Ok((conn, refused_ping)) => {
+            let redis = match (&conn.ping_reply, refused_ping) {
+                (_, Some(err)) => Check::warn(
+                    "redis",
+                    format!("answers, but refuses PING: {}", err.message),
+                )
+                .hint(match err.reason {
+                    Some(Reason::Misconf) => {
+                        String::from("see rdb_save: the failed snapshot is the cause")
+                    }
+                    _ => err.hint.unwrap_or_default(),
+                }),
+                (Value::SimpleString(s), None) if s == "PONG" => {
                     Check::pass("redis", "answers PING with PONG")
                 }
                 _ => Check::fail(
@@ -85,6 +95,20 @@ pub fn diagnose(settings: &Settings, machine: &Machine) -> Reached {
                 skip_reason: reason,
             }
         }
+    }
+}
+
+/// Opens the connection; a PING refused for the server's state (a failed snapshot, loading)
+/// still gives a working connection, with the refusal beside it for the redis check.
+fn open(settings: &Settings) -> Result<(Conn, Option<Error>), Error> {
+    let conn = connect::open_keeping_ping_error(settings)?;
+    let Value::ServerError(reply) = &conn.ping_reply else {
+        return Ok((conn, None));
+    };
+    let err = connect::classify_reply(reply.code(), reply.details().unwrap_or(""), settings);
+    match err.reason {
+        Some(Reason::Misconf | Reason::Loading) => Ok((conn, Some(err))),
+        _ => Err(err),
     }
 }
 
