@@ -22,6 +22,8 @@ mod sample;
 mod security;
 mod server;
 mod sources;
+mod tcp;
+mod unanswered;
 
 use std::time::Instant;
 

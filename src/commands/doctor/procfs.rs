@@ -217,6 +217,11 @@ fn parse_stat_state(stat: &str) -> Option<char> {
     rest.trim_start().chars().next()
 }
 
+/// True when the process is stopped (SIGSTOP, Ctrl-Z, or a debugger).
+pub fn is_stopped(pid: u32) -> bool {
+    matches!(process_state(pid), Some('T' | 't'))
+}
+
 /// The effective user id of a process.
 pub fn process_uid(pid: u32) -> Option<u32> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
