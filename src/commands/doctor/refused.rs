@@ -10,7 +10,7 @@ use super::conf_file::{ConfFile, DEBIAN_CONF};
 use super::procfs::{self, Machine};
 use crate::install::{self, Container, Service};
 use crate::process;
-use crate::settings::Settings;
+use crate::settings::{Layer, Settings};
 
 /// The container `imcache setup docker` creates.
 pub const CONTAINER: &str = "interviewmaster-redis";
@@ -88,6 +88,21 @@ fn apt(port: u16, machine: &Machine) -> Option<Finding> {
     })
 }
 
+/// How to use `port` instead, where the port in use comes from.
+fn set_port(settings: &Settings, port: u16) -> String {
+    let source = &settings.port.source;
+    let env_file = settings.env_file.display();
+    match (&source.layer, source.name.as_str()) {
+        (_, "--url" | "REDIS_URL") => format!("put port {port} in the URL ({source})"),
+        (Layer::Env, _) => format!(
+            "REDIS_PORT={port} in the environment (it says {})",
+            settings.port.value
+        ),
+        (Layer::Flag, _) => format!("-p {port}, and REDIS_PORT={port} in {env_file} for the app"),
+        _ => format!("REDIS_PORT={port} in {env_file}"),
+    }
+}
+
 /// redis-server processes of this machine and the ports they listen on.
 fn elsewhere(settings: &Settings, machine: &Machine) -> Option<Finding> {
     let mut ports = BTreeSet::new();
@@ -115,11 +130,7 @@ fn elsewhere(settings: &Settings, machine: &Machine) -> Option<Finding> {
                 list.join(", "),
                 settings.port.value
             ),
-            fix: format!(
-                "point the app at it{which}: REDIS_PORT={first} in {} (the port now comes from {})",
-                settings.env_file.display(),
-                settings.port.source
-            ),
+            fix: format!("point the app at it{which}: {}", set_port(settings, first)),
         });
     }
     let hidden: Vec<u32> = procfs::pids_named("redis-server")
