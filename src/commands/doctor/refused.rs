@@ -1,7 +1,8 @@
 //! When nothing listens on the port: what on this machine could be the Redis meant, and the one
-//! command that starts it the way it was installed. Asked in order of how sure the answer is: our
-//! own Docker container, the Homebrew service, the Debian package, then any redis-server process
-//! listening elsewhere; the first that explains the closed port gives the fix.
+//! command that starts it the way it was installed. Asked in order of how sure the answer is: a
+//! redis-server on that very port but bound to other addresses, our own Docker container, the
+//! Homebrew service, the Debian package, then any redis-server listening on other ports; the
+//! first that explains the closed port gives the fix.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -33,7 +34,8 @@ pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
             ),
         };
     }
-    docker(port)
+    wrong_address(settings, machine)
+        .or_else(|| docker(port))
         .or_else(brew)
         .or_else(|| apt(port, machine))
         .or_else(|| elsewhere(settings, machine))
@@ -85,6 +87,27 @@ fn apt(port: u16, machine: &Machine) -> Option<Finding> {
     Some(Finding {
         detail: format!("the apt package redis-server is installed but not running{where_}"),
         fix: install::apt_start_command().display(),
+    })
+}
+
+/// A redis-server on the very port, but bound to other addresses than the one connected to.
+fn wrong_address(settings: &Settings, machine: &Machine) -> Option<Finding> {
+    let wanted = settings.port.value;
+    let same_port: Vec<String> = machine
+        .listeners_on(wanted)
+        .iter()
+        .filter(|s| s.owner.as_ref().is_some_and(|o| o.comm == "redis-server"))
+        .map(|s| s.addr.to_string())
+        .collect();
+    let addr = same_port.first()?;
+    Some(Finding {
+        detail: format!(
+            "redis-server listens on port {wanted}, but only on {}",
+            same_port.join(", ")
+        ),
+        fix: format!(
+            "connect to {addr} (REDIS_HOST={addr}), or add 127.0.0.1 to the server's `bind`"
+        ),
     })
 }
 
