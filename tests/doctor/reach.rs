@@ -100,7 +100,14 @@ fn refused_with_the_apt_package_installed_names_how_to_start_it() {
         .json();
     let hint = doc.hint("tcp");
     if TcpStream::connect(("127.0.0.1", 6379)).is_ok() {
-        assert!(hint.contains("REDIS_PORT="), "{:#?}", doc.check("tcp"));
+        assert!(
+            doc.check("tcp")
+                .detail
+                .contains("the apt Redis runs on port 6379"),
+            "{:#?}",
+            doc.check("tcp")
+        );
+        assert!(hint.contains("REDIS_PORT=6379"), "{:#?}", doc.check("tcp"));
     } else {
         assert!(
             doc.check("tcp")

@@ -37,7 +37,7 @@ pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
     wrong_address(settings, machine)
         .or_else(|| docker(port))
         .or_else(brew)
-        .or_else(|| apt(port, machine))
+        .or_else(|| apt(settings, machine))
         .or_else(|| elsewhere(settings, machine))
         .unwrap_or_else(|| Finding {
             detail: String::from("no redis-server process, container or service on this machine"),
@@ -70,23 +70,35 @@ fn brew() -> Option<Finding> {
     })
 }
 
-/// The Debian package counts as "not started" when nothing listens on the port of its config.
-fn apt(port: u16, machine: &Machine) -> Option<Finding> {
+/// The Debian package: not started when nothing listens on the port of its config; running
+/// elsewhere when something does there (and it is not known to be another program).
+fn apt(settings: &Settings, machine: &Machine) -> Option<Finding> {
     if !install::apt_package_installed() {
         return None;
     }
+    let port = settings.port.value;
     let apt_port = ConfFile::read(Path::new(DEBIAN_CONF)).map_or(6379, |c| c.port());
-    if !machine.listeners_on(apt_port).is_empty() {
-        return None;
+    let listeners = machine.listeners_on(apt_port);
+    if listeners.is_empty() {
+        let where_ = if apt_port == port {
+            String::new()
+        } else {
+            format!(" (its {DEBIAN_CONF} says port {apt_port}, not {port})")
+        };
+        return Some(Finding {
+            detail: format!("the apt package redis-server is installed but not running{where_}"),
+            fix: install::apt_start_command().display(),
+        });
     }
-    let where_ = if apt_port == port {
-        String::new()
-    } else {
-        format!(" (its {DEBIAN_CONF} says port {apt_port}, not {port})")
-    };
-    Some(Finding {
-        detail: format!("the apt package redis-server is installed but not running{where_}"),
-        fix: install::apt_start_command().display(),
+    let another_program = listeners
+        .iter()
+        .filter_map(|s| s.owner.as_ref())
+        .any(|o| o.comm != "redis-server");
+    (!another_program).then(|| Finding {
+        detail: format!(
+            "the apt Redis runs on port {apt_port} (from {DEBIAN_CONF}), not on {port}"
+        ),
+        fix: format!("point the app at it: {}", set_port(settings, apt_port)),
     })
 }
 
