@@ -24,6 +24,21 @@ pub struct Conn {
 
 /// Opens a connection as the settings say, or explains why it cannot be opened.
 pub fn open(settings: &Settings) -> Result<Conn> {
+    let conn = open_keeping_ping_error(settings)?;
+    if let Value::ServerError(err) = &conn.ping_reply {
+        return Err(classify_reply(
+            err.code(),
+            err.details().unwrap_or(""),
+            settings,
+        ));
+    }
+    Ok(conn)
+}
+
+/// Like `open`, but an error reply to the PING (MISCONF, LOADING, NOAUTH ...) stays in
+/// `ping_reply` instead of failing the open: Redis refuses PING while its snapshots fail, yet the
+/// connection answers INFO, which doctor needs to say why.
+pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
     let started = Instant::now();
     let client = client(settings)?;
     let mut con = client
@@ -57,7 +72,7 @@ pub fn open(settings: &Settings) -> Result<Conn> {
     let handshake_time = started.elapsed();
     let mut replies = replies.into_iter();
     let ping_reply = replies.next_back().unwrap_or(Value::Nil);
-    for reply in replies.chain(std::iter::once(ping_reply.clone())) {
+    for reply in replies {
         if let Value::ServerError(err) = reply {
             return Err(classify_reply(
                 err.code(),

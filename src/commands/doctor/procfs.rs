@@ -1,0 +1,370 @@
+//! What this machine's /proc says about listening sockets and the processes behind them. doctor
+//! asks it when the server is local: which redis-server runs and on which port (when the port is
+//! refused), whether the process holding the port is stopped (when it does not answer), whether the
+//! port is open on all interfaces. The sockets come from /proc/net/tcp{,6} (LISTEN entries), their
+//! owners from the `socket:[inode]` links in /proc/PID/fd; `ss` or `netstat` are asked only when
+//! /proc/net/tcp cannot be read. Everything here is read-only and never fails: what cannot be read
+//! is simply not known.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::process::{self, Cmd};
+
+/// A listening TCP socket on this machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Socket {
+    pub addr: IpAddr,
+    pub port: u16,
+    /// The process holding it, when we may see it.
+    pub owner: Option<Owner>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub pid: u32,
+    pub comm: String,
+}
+
+/// What doctor knows about the machine the server runs on; read once, on first use.
+pub struct Machine {
+    /// The server is on this machine (loopback host): /proc describes it.
+    pub local: bool,
+    sockets: OnceCell<Vec<Socket>>,
+}
+
+impl Machine {
+    pub fn new(local: bool) -> Self {
+        Machine {
+            local,
+            sockets: OnceCell::new(),
+        }
+    }
+
+    /// Every listening TCP socket (empty for a remote server: this machine's sockets say nothing
+    /// about it).
+    pub fn sockets(&self) -> &[Socket] {
+        self.sockets.get_or_init(|| {
+            if self.local {
+                listening_sockets()
+            } else {
+                Vec::new()
+            }
+        })
+    }
+
+    /// The sockets listening on `port`.
+    pub fn listeners_on(&self, port: u16) -> Vec<&Socket> {
+        self.sockets().iter().filter(|s| s.port == port).collect()
+    }
+
+    /// The process listening on `port`, when one can be seen.
+    pub fn owner_of(&self, port: u16) -> Option<&Owner> {
+        self.listeners_on(port)
+            .into_iter()
+            .find_map(|s| s.owner.as_ref())
+    }
+}
+
+/// Listening sockets from /proc, else from `ss`, else from `netstat`.
+fn listening_sockets() -> Vec<Socket> {
+    let mut found = Vec::new();
+    let mut readable = false;
+    for (path, v6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            readable = true;
+            found.extend(parse_proc_net_tcp(&text, v6));
+        }
+    }
+    if readable {
+        let owners = socket_owners();
+        let mut sockets: Vec<Socket> = found
+            .into_iter()
+            .map(|(addr, port, inode)| Socket {
+                addr,
+                port,
+                owner: owners.get(&inode).cloned(),
+            })
+            .collect();
+        sockets.dedup();
+        return sockets;
+    }
+    for (program, args) in [("ss", ["-ltnpH"]), ("netstat", ["-ltnp"])] {
+        if process::find(program).is_none() {
+            continue;
+        }
+        match Cmd::new(program).args(args).run(Duration::from_secs(5)) {
+            Ok(out) if out.success() => {
+                return out.stdout.lines().filter_map(parse_tool_line).collect();
+            }
+            _ => continue,
+        }
+    }
+    Vec::new()
+}
+
+/// The LISTEN entries of /proc/net/tcp or tcp6: address, port, socket inode.
+fn parse_proc_net_tcp(text: &str, v6: bool) -> Vec<(IpAddr, u16, u64)> {
+    const LISTEN: &str = "0A";
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.get(3) != Some(&LISTEN) {
+                return None;
+            }
+            let (addr, port) = fields.get(1)?.split_once(':')?;
+            let port = u16::from_str_radix(port, 16).ok()?;
+            let addr = if v6 {
+                parse_hex_v6(addr)?
+            } else {
+                parse_hex_v4(addr)?
+            };
+            let inode = fields.get(9)?.parse().ok()?;
+            Some((addr, port, inode))
+        })
+        .collect()
+}
+
+/// The kernel prints the address bytes as one 32-bit word read in host byte order.
+fn parse_hex_v4(hex: &str) -> Option<IpAddr> {
+    let word = u32::from_str_radix(hex, 16).ok()?;
+    Some(IpAddr::V4(Ipv4Addr::from(word.to_ne_bytes())))
+}
+
+/// An IPv6 address is four such words.
+fn parse_hex_v6(hex: &str) -> Option<IpAddr> {
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    for (i, chunk) in bytes.chunks_mut(4).enumerate() {
+        let word = u32::from_str_radix(hex.get(i * 8..i * 8 + 8)?, 16).ok()?;
+        chunk.copy_from_slice(&word.to_ne_bytes());
+    }
+    Some(IpAddr::V6(Ipv6Addr::from(bytes)))
+}
+
+/// Socket inode -> the process that holds it, from every /proc/PID/fd we may read.
+fn socket_owners() -> HashMap<u64, Owner> {
+    let mut owners = HashMap::new();
+    for pid in pids() {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        let mut comm = None;
+        for fd in fds.flatten() {
+            let Ok(target) = std::fs::read_link(fd.path()) else {
+                continue;
+            };
+            let Some(inode) = socket_inode(&target) else {
+                continue;
+            };
+            let comm = comm.get_or_insert_with(|| process_comm(pid).unwrap_or_default());
+            owners.entry(inode).or_insert_with(|| Owner {
+                pid,
+                comm: comm.clone(),
+            });
+        }
+    }
+    owners
+}
+
+fn socket_inode(link: &Path) -> Option<u64> {
+    link.to_str()?
+        .strip_prefix("socket:[")?
+        .strip_suffix(']')?
+        .parse()
+        .ok()
+}
+
+/// Every process id in /proc.
+fn pids() -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .map(|dir| {
+            dir.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The pids of processes whose name is `name` (from /proc/PID/comm).
+pub fn pids_named(name: &str) -> Vec<u32> {
+    pids()
+        .into_iter()
+        .filter(|pid| process_comm(*pid).as_deref() == Some(name))
+        .collect()
+}
+
+pub fn process_comm(pid: u32) -> Option<String> {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(comm.trim_end().to_string())
+}
+
+/// The state letter of /proc/PID/stat: R running, S sleeping, T stopped (SIGSTOP), ...
+pub fn process_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat_state(&stat)
+}
+
+/// The state follows the last `)`, since the command name in between may hold anything.
+fn parse_stat_state(stat: &str) -> Option<char> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.trim_start().chars().next()
+}
+
+/// True when the process is stopped (SIGSTOP, Ctrl-Z, or a debugger).
+pub fn is_stopped(pid: u32) -> bool {
+    matches!(process_state(pid), Some('T' | 't'))
+}
+
+/// The effective user id of a process.
+pub fn process_uid(pid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The command line of a process (Redis rewrites it into its process title unless
+/// `set-proc-title no`).
+pub fn process_cmdline(pid: u32) -> Vec<String> {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|bytes| {
+            bytes
+                .split(|b| *b == 0)
+                .filter(|arg| !arg.is_empty())
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The config file a redis-server was started with, when its command line still shows it: the
+/// first absolute path to an existing `.conf` file.
+pub fn config_file_of(pid: u32) -> Option<PathBuf> {
+    process_cmdline(pid)
+        .into_iter()
+        .skip(1)
+        .flat_map(|arg| {
+            arg.split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .map(PathBuf::from)
+        .find(|p| p.is_absolute() && p.extension().is_some_and(|e| e == "conf") && p.is_file())
+}
+
+/// One line of `ss -ltnpH` or `netstat -ltnp`.
+fn parse_tool_line(line: &str) -> Option<Socket> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let (local, owner) = if fields.first() == Some(&"LISTEN") {
+        // ss: State Recv-Q Send-Q Local Peer [users:(("name",pid=N,fd=M))]
+        let owner = fields.get(5).and_then(|users| {
+            let name = users.split('"').nth(1)?.to_string();
+            let pid = users.split("pid=").nth(1)?.split([',', ')']).next()?;
+            Some(Owner {
+                pid: pid.parse().ok()?,
+                comm: name,
+            })
+        });
+        (*fields.get(3)?, owner)
+    } else if fields.first().is_some_and(|f| f.starts_with("tcp"))
+        && fields.get(5) == Some(&"LISTEN")
+    {
+        // netstat: Proto Recv-Q Send-Q Local Foreign State PID/Program
+        let owner = fields.get(6).and_then(|p| {
+            let (pid, name) = p.split_once('/')?;
+            Some(Owner {
+                pid: pid.parse().ok()?,
+                comm: name.to_string(),
+            })
+        });
+        (*fields.get(3)?, owner)
+    } else {
+        return None;
+    };
+    let (addr, port) = local.rsplit_once(':')?;
+    let addr = addr.trim_start_matches('[').trim_end_matches(']');
+    let addr = addr.split('%').next().unwrap_or(addr);
+    let addr = match addr {
+        "*" | "0.0.0.0" => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        "::" => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        other => other.parse().ok()?,
+    };
+    Some(Socket {
+        addr,
+        port: port.parse().ok()?,
+        owner,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_net_tcp_listen_entries() {
+        let v4 = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+           0: 0100007F:18EB 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 572 1 0 100 0 0 10 0\n\
+           1: 0100007F:A82C 0100007F:1E62 06 00000000:00000000 03:000011A0 00000000     0        0 0 3 0\n\
+           2: 00000000:4267 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 55666 1 0 100 0 0 10 0\n";
+        assert_eq!(
+            parse_proc_net_tcp(v4, false),
+            [
+                ("127.0.0.1".parse().unwrap(), 6379, 572),
+                ("0.0.0.0".parse().unwrap(), 0x4267, 55666)
+            ]
+        );
+        let v6 = "  sl  local_address remote_address st ...\n\
+           0: 00000000000000000000000001000000:18EB 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 99 1 0\n";
+        assert_eq!(
+            parse_proc_net_tcp(v6, true),
+            [("::1".parse().unwrap(), 6379, 99)]
+        );
+    }
+
+    #[test]
+    fn ss_and_netstat_lines() {
+        let ss = r#"LISTEN 0      511    127.0.0.1:6380  0.0.0.0:* users:(("redis-server",pid=5245,fd=6))"#;
+        assert_eq!(
+            parse_tool_line(ss),
+            Some(Socket {
+                addr: "127.0.0.1".parse().unwrap(),
+                port: 6380,
+                owner: Some(Owner {
+                    pid: 5245,
+                    comm: "redis-server".into()
+                })
+            })
+        );
+        let ss6 = "LISTEN 0      511       [::]:16999    [::]:*";
+        assert_eq!(parse_tool_line(ss6).unwrap().addr, Ipv6Addr::UNSPECIFIED);
+        let netstat = "tcp6       0      0 :::16999                :::*                    LISTEN      5245/redis-server *";
+        let socket = parse_tool_line(netstat).unwrap();
+        assert_eq!((socket.port, socket.owner.unwrap().pid), (16999, 5245));
+        assert_eq!(parse_tool_line("Proto Recv-Q Send-Q Local Address"), None);
+    }
+
+    #[test]
+    fn stat_state_survives_odd_names() {
+        assert_eq!(parse_stat_state("42 (redis) server) T 1 42"), Some('T'));
+        assert_eq!(parse_stat_state("garbage"), None);
+    }
+
+    #[test]
+    fn this_process_is_seen() {
+        let me = std::process::id();
+        assert!(matches!(process_state(me), Some('R' | 'S')));
+        assert!(process_uid(me).is_some());
+        assert!(!process_cmdline(me).is_empty());
+    }
+}

@@ -1,0 +1,185 @@
+//! When nothing listens on the port: what on this machine could be the Redis meant, and the one
+//! command that starts it the way it was installed. Asked in order of how sure the answer is: a
+//! redis-server on that very port but bound to other addresses, our own Docker container, the
+//! Homebrew service, the Debian package, then any redis-server listening on other ports; the
+//! first that explains the closed port gives the fix.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::conf_file::{ConfFile, DEBIAN_CONF};
+use super::procfs::{self, Machine};
+use crate::install::{self, Container, Service};
+use crate::process;
+use crate::settings::{Layer, Settings};
+
+/// The container `imcache setup docker` creates.
+pub const CONTAINER: &str = "interviewmaster-redis";
+
+/// What was found, and the command that fixes it.
+pub struct Finding {
+    pub detail: String,
+    pub fix: String,
+}
+
+pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
+    let port = settings.port.value;
+    if !machine.local {
+        return Finding {
+            detail: format!("{} is not this machine", settings.host.value),
+            fix: format!(
+                "check that Redis runs on {} and listens on port {port} (the port from {}, the \
+                 host from {})",
+                settings.host.value, settings.port.source, settings.host.source
+            ),
+        };
+    }
+    wrong_address(settings, machine)
+        .or_else(|| docker(port))
+        .or_else(brew)
+        .or_else(|| apt(settings, machine))
+        .or_else(|| elsewhere(settings, machine))
+        .unwrap_or_else(|| Finding {
+            detail: String::from("no redis-server process, container or service on this machine"),
+            fix: String::from("install and start Redis: imcache setup"),
+        })
+}
+
+fn docker(port: u16) -> Option<Finding> {
+    process::find("docker")?;
+    match install::docker_container(CONTAINER) {
+        Container::Stopped(state) => Some(Finding {
+            detail: format!("the container {CONTAINER} is {state}"),
+            fix: format!("docker start {CONTAINER}"),
+        }),
+        Container::Running => Some(Finding {
+            detail: format!("the container {CONTAINER} runs but does not publish port {port} here"),
+            fix: format!(
+                "`docker port {CONTAINER}` shows its port; recreate it published on \
+                 127.0.0.1:{port} (imcache setup docker)"
+            ),
+        }),
+        Container::Missing | Container::Unknown(_) => None,
+    }
+}
+
+fn brew() -> Option<Finding> {
+    (install::brew_service() == Service::Stopped).then(|| Finding {
+        detail: String::from("the Homebrew service redis is stopped"),
+        fix: String::from("brew services start redis"),
+    })
+}
+
+/// The Debian package: not started when nothing listens on the port of its config; running
+/// elsewhere when something does there (and it is not known to be another program).
+fn apt(settings: &Settings, machine: &Machine) -> Option<Finding> {
+    if !install::apt_package_installed() {
+        return None;
+    }
+    let port = settings.port.value;
+    let apt_port = ConfFile::read(Path::new(DEBIAN_CONF)).map_or(6379, |c| c.port());
+    let listeners = machine.listeners_on(apt_port);
+    if listeners.is_empty() {
+        let where_ = if apt_port == port {
+            String::new()
+        } else {
+            format!(" (its {DEBIAN_CONF} says port {apt_port}, not {port})")
+        };
+        return Some(Finding {
+            detail: format!("the apt package redis-server is installed but not running{where_}"),
+            fix: install::apt_start_command().display(),
+        });
+    }
+    let another_program = listeners
+        .iter()
+        .filter_map(|s| s.owner.as_ref())
+        .any(|o| o.comm != "redis-server");
+    (!another_program).then(|| Finding {
+        detail: format!(
+            "the apt Redis runs on port {apt_port} (from {DEBIAN_CONF}), not on {port}"
+        ),
+        fix: format!("point the app at it: {}", set_port(settings, apt_port)),
+    })
+}
+
+/// A redis-server on the very port, but bound to other addresses than the one connected to.
+fn wrong_address(settings: &Settings, machine: &Machine) -> Option<Finding> {
+    let wanted = settings.port.value;
+    let same_port: Vec<String> = machine
+        .listeners_on(wanted)
+        .iter()
+        .filter(|s| s.owner.as_ref().is_some_and(|o| o.comm == "redis-server"))
+        .map(|s| s.addr.to_string())
+        .collect();
+    let addr = same_port.first()?;
+    Some(Finding {
+        detail: format!(
+            "redis-server listens on port {wanted}, but only on {}",
+            same_port.join(", ")
+        ),
+        fix: format!(
+            "connect to {addr} (REDIS_HOST={addr}), or add 127.0.0.1 to the server's `bind`"
+        ),
+    })
+}
+
+/// How to use `port` instead, where the port in use comes from.
+fn set_port(settings: &Settings, port: u16) -> String {
+    let source = &settings.port.source;
+    let env_file = settings.env_file.display();
+    match (&source.layer, source.name.as_str()) {
+        (_, "--url" | "REDIS_URL") => format!("put port {port} in the URL ({source})"),
+        (Layer::Env, _) => format!(
+            "REDIS_PORT={port} in the environment (it says {})",
+            settings.port.value
+        ),
+        (Layer::Flag, _) => format!("-p {port}, and REDIS_PORT={port} in {env_file} for the app"),
+        _ => format!("REDIS_PORT={port} in {env_file}"),
+    }
+}
+
+/// redis-server processes of this machine and the ports they listen on.
+fn elsewhere(settings: &Settings, machine: &Machine) -> Option<Finding> {
+    let mut ports = BTreeSet::new();
+    let mut with_ports = BTreeSet::new();
+    for socket in machine.sockets() {
+        if let Some(owner) = socket.owner.as_ref().filter(|o| o.comm == "redis-server") {
+            ports.insert(socket.port);
+            with_ports.insert(owner.pid);
+        }
+    }
+    if let Some(first) = ports
+        .iter()
+        .copied()
+        .find(|p| *p == 6379)
+        .or(ports.first().copied())
+    {
+        let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+        let (what, which) = match list.len() {
+            1 => ("port", String::new()),
+            _ => ("ports", String::from(" (one of them)")),
+        };
+        return Some(Finding {
+            detail: format!(
+                "redis-server runs on {what} {}, not on {}",
+                list.join(", "),
+                settings.port.value
+            ),
+            fix: format!("point the app at it{which}: {}", set_port(settings, first)),
+        });
+    }
+    let hidden: Vec<u32> = procfs::pids_named("redis-server")
+        .into_iter()
+        .filter(|pid| !with_ports.contains(pid))
+        .collect();
+    let pid = hidden.first()?;
+    Some(Finding {
+        detail: format!(
+            "redis-server (pid {pid}) runs but listens on no TCP port seen here (port 0, or inside \
+             a container)"
+        ),
+        fix: String::from(
+            "check its `port` and `bind` settings, or the ports its container publishes",
+        ),
+    })
+}

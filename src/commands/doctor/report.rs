@@ -1,0 +1,113 @@
+//! The doctor's report: DESIGN.md's `{"ok", "target", "checks"}` document for `--json`, and for
+//! people a checklist like `flutter doctor`: one line per check, the fix indented under each
+//! warning and problem, a summary line at the end.
+
+use serde::Serialize;
+
+use crate::output::{Check, CheckStatus, Paint, Report, render_checklist};
+
+#[derive(Serialize)]
+pub struct DoctorReport {
+    /// True when no check failed (warnings allowed).
+    pub ok: bool,
+    pub target: String,
+    pub checks: Vec<Check>,
+}
+
+impl DoctorReport {
+    pub fn new(target: String, checks: Vec<Check>) -> Self {
+        DoctorReport {
+            ok: !checks.iter().any(|c| c.status == CheckStatus::Fail),
+            target,
+            checks,
+        }
+    }
+
+    fn count(&self, status: CheckStatus) -> usize {
+        self.checks.iter().filter(|c| c.status == status).count()
+    }
+
+    /// `1 problem, 2 warnings (3 checks skipped)`, or `no problems, no warnings`.
+    pub fn summary(&self) -> String {
+        let plural = |n: usize, word: &str| match n {
+            1 => format!("1 {word}"),
+            _ => format!("{n} {word}s"),
+        };
+        let (problems, warnings, skipped) = (
+            self.count(CheckStatus::Fail),
+            self.count(CheckStatus::Warn),
+            self.count(CheckStatus::Skip),
+        );
+        let mut text = match (problems, warnings) {
+            (0, 0) => String::from("no problems, no warnings"),
+            (0, w) => format!("{}, no problems", plural(w, "warning")),
+            (p, 0) => plural(p, "problem"),
+            (p, w) => format!("{}, {}", plural(p, "problem"), plural(w, "warning")),
+        };
+        if skipped > 0 {
+            text.push_str(&format!(" ({} skipped)", plural(skipped, "check")));
+        }
+        text
+    }
+}
+
+impl Report for DoctorReport {
+    fn text(&self, paint: &Paint) -> String {
+        let mut text = format!("{} {}\n", paint.bold("imcache doctor:"), self.target);
+        text.push_str(&render_checklist(&self.checks, paint));
+        let summary = self.summary();
+        let line = if !self.ok {
+            format!(
+                "{} {}",
+                paint.symbol(CheckStatus::Fail),
+                paint.red(&paint.bold(&summary))
+            )
+        } else if self.count(CheckStatus::Warn) > 0 {
+            format!(
+                "{} {}",
+                paint.symbol(CheckStatus::Warn),
+                paint.yellow(&summary)
+            )
+        } else {
+            format!(
+                "{} {}",
+                paint.symbol(CheckStatus::Pass),
+                paint.green(&summary)
+            )
+        };
+        text.push('\n');
+        text.push_str(&line);
+        text.push('\n');
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_counts_problems_warnings_and_skips() {
+        let report = DoctorReport::new(
+            "redis://localhost:6379/0".into(),
+            vec![
+                Check::fail("tcp", "refused").hint("docker start interviewmaster-redis"),
+                Check::warn("maxmemory", "no limit"),
+                Check::warn("thp", "always"),
+                Check::skip("role", "not run"),
+            ],
+        );
+        assert!(!report.ok);
+        assert_eq!(report.summary(), "1 problem, 2 warnings (1 check skipped)");
+        let text = report.text(&Paint { on: false });
+        assert!(text.starts_with("imcache doctor: redis://localhost:6379/0\n✗ tcp"));
+        assert!(
+            text.contains("\n             fix: docker start interviewmaster-redis\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("\n✗ 1 problem, 2 warnings (1 check skipped)\n"));
+        let fine = DoctorReport::new("t".into(), vec![Check::pass("tcp", "ok")]);
+        assert!(fine.ok);
+        assert_eq!(fine.summary(), "no problems, no warnings");
+    }
+}

@@ -1,0 +1,89 @@
+//! The `settings` check: which host, port, db and password doctor uses and where each came from
+//! (a wrong value in the wrong layer is the most common cause of "it works for me"); a malformed
+//! `.env` is a finding here, not a crash. Also the cache profile the persistence check judges by.
+
+use crate::dotenv_file::DotEnv;
+use crate::error::Error;
+use crate::output::Check;
+use crate::settings::{Setting, Settings, process_env};
+
+pub const NAME: &str = "settings";
+
+/// The settings check for what `Settings::resolve_lenient` returned.
+pub fn check(resolved: &Result<Settings, Error>, dotenv_error: Option<&Error>) -> Check {
+    let settings = match resolved {
+        Ok(settings) => settings,
+        Err(err) => {
+            return Check::fail(NAME, err.message.clone()).hint(err.hint.clone().unwrap_or_else(
+                || {
+                    String::from(
+                        "fix the value where it comes from (`imcache env` shows each source)",
+                    )
+                },
+            ));
+        }
+    };
+    let summary = summary(settings);
+    match dotenv_error {
+        Some(err) => Check::fail(NAME, format!("{}; read without it: {summary}", err.message))
+            .hint(err.hint.clone().unwrap_or_else(|| {
+                format!(
+                    "fix that line of {} (KEY=value; quote values holding spaces or #): the app's \
+                     dotenv cannot read it either",
+                    settings.env_file.display()
+                )
+            })),
+        None => Check::pass(NAME, summary),
+    }
+}
+
+/// `host 127.0.0.1 (flag), port 6379 (default), db 0 (default), password (.env:2)`.
+fn summary(s: &Settings) -> String {
+    fn part<T>(name: &str, shown: &str, setting: &Setting<T>) -> String {
+        format!("{name} {shown} ({})", setting.source)
+    }
+    let mut parts = vec![
+        part("host", &s.host.value, &s.host),
+        part("port", &s.port.value.to_string(), &s.port),
+        part("db", &s.db.value.to_string(), &s.db),
+    ];
+    if let Some(user) = &s.user.value {
+        parts.push(part("user", user, &s.user));
+    }
+    parts.push(match &s.password.value {
+        Some(_) => format!("password **** ({})", s.password.source),
+        None if s.password.source.is_default() => String::from("no password"),
+        None => format!("no password (blank in {})", s.password.source),
+    });
+    if s.tls.value {
+        parts.push(part("tls", "on", &s.tls));
+    }
+    if !s.env_file_found {
+        parts.push(format!("{} not found", s.env_file.display()));
+    }
+    parts.join(", ")
+}
+
+/// What the cache is for, which decides whether persistence is expected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// A cache that may start empty: no snapshots (tune's `--profile dev`).
+    Dev,
+    /// Snapshots wanted (tune's `--profile prod`, the guide's save rules).
+    Prod,
+}
+
+/// The profile from IMCACHE_PROFILE (the environment, then the .env file); Err carries a value
+/// that is neither `dev` nor `prod`; None when it is not set.
+pub fn profile(settings: &Settings) -> Option<Result<Profile, String>> {
+    const VAR: &str = "IMCACHE_PROFILE";
+    let value = process_env(VAR).or_else(|| {
+        let dotenv = DotEnv::load(&settings.env_file).ok()?;
+        dotenv.get(VAR).map(|e| e.value.clone())
+    })?;
+    Some(match value.trim().to_ascii_lowercase().as_str() {
+        "dev" => Ok(Profile::Dev),
+        "prod" => Ok(Profile::Prod),
+        _ => Err(value),
+    })
+}

@@ -1,1 +1,0 @@
-//! `imcache doctor` against real servers (tests land with the command).

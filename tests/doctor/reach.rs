@@ -1,0 +1,242 @@
+//! Reachability: refused (and what this machine has that should be listening), not Redis, no
+//! reply from a stopped process, a dropped TCP handshake; the checks after a failure are skipped.
+
+use std::net::TcpStream;
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::time::Duration;
+
+use super::{Doc, doctor, doctor_on, nothing_installed};
+use crate::harness::{FakeBin, HttpServer, RedisServer, free_port};
+
+/// The checks that need a connection.
+const NEED_THE_SERVER: [&str; 13] = [
+    "redis",
+    "tls",
+    "auth",
+    "role",
+    "rdb_save",
+    "save_rules",
+    "maxmemory",
+    "memory_use",
+    "evictions",
+    "fragmentation",
+    "eviction_policy",
+    "exposure",
+    "latency",
+];
+
+fn assert_skipped_after_tcp(doc: &Doc) {
+    for name in NEED_THE_SERVER {
+        let check = doc.expect(name, "skip");
+        assert!(check.detail.starts_with("not run:"), "{check:?}");
+    }
+}
+
+#[test]
+fn refused_with_a_stopped_container_says_docker_start() {
+    let fake = FakeBin::new();
+    fake.script(
+        "docker",
+        r#"case "$1" in inspect) echo exited ;; *) exit 1 ;; esac"#,
+    );
+    let port = free_port();
+    let run = doctor_on(port).path_first(fake.path()).run().code(1);
+    let doc: Doc = run.json();
+    assert!(!doc.ok);
+    let tcp = doc.expect("tcp", "fail");
+    assert!(tcp.detail.contains("connection refused"), "{tcp:?}");
+    assert!(
+        tcp.detail
+            .contains("the container interviewmaster-redis is exited"),
+        "{tcp:?}"
+    );
+    assert_eq!(doc.hint("tcp"), "docker start interviewmaster-redis");
+    assert_skipped_after_tcp(&doc);
+    assert!(
+        fake.call_lines()
+            .iter()
+            .any(|c| c.starts_with("docker inspect") && c.ends_with("interviewmaster-redis")),
+        "{:?}",
+        fake.call_lines()
+    );
+    assert!(run.took < Duration::from_secs(10), "took {:?}", run.took);
+}
+
+#[test]
+fn refused_with_a_stopped_brew_service_says_brew_services_start() {
+    let fake = nothing_installed();
+    fake.script(
+        "brew",
+        r#"case "$1 $2" in
+  "list --versions") echo "redis 7.2.4" ;;
+  "services info") echo '[{"name":"redis","service_name":"homebrew.mxcl.redis","running":false,"loaded":false}]' ;;
+  *) exit 1 ;;
+esac"#,
+    );
+    let doc: Doc = doctor_on(free_port())
+        .path_first(fake.path())
+        .run()
+        .code(1)
+        .json();
+    assert!(
+        doc.check("tcp")
+            .detail
+            .contains("Homebrew service redis is stopped")
+    );
+    assert_eq!(doc.hint("tcp"), "brew services start redis");
+}
+
+/// The apt finding depends on Debian's own port: when a Redis already listens on 6379 (CI starts
+/// the apt Redis there), the package is running and the fix is to use that port; when nothing
+/// does, the fix is the command that starts the package on this machine.
+#[test]
+fn refused_with_the_apt_package_installed_names_how_to_start_it() {
+    let fake = nothing_installed();
+    fake.script("dpkg-query", r#"printf 'install ok installed'"#);
+    let doc: Doc = doctor_on(free_port())
+        .path_first(fake.path())
+        .run()
+        .code(1)
+        .json();
+    let hint = doc.hint("tcp");
+    if TcpStream::connect(("127.0.0.1", 6379)).is_ok() {
+        assert!(
+            doc.check("tcp")
+                .detail
+                .contains("the apt Redis runs on port 6379"),
+            "{:#?}",
+            doc.check("tcp")
+        );
+        assert!(hint.contains("REDIS_PORT=6379"), "{:#?}", doc.check("tcp"));
+    } else {
+        assert!(
+            doc.check("tcp")
+                .detail
+                .contains("the apt package redis-server is installed but not running"),
+            "{:#?}",
+            doc.check("tcp")
+        );
+        let starts = [
+            "systemctl start redis-server",
+            "service redis-server start",
+            "redis-server /etc/redis/redis.conf --daemonize yes",
+        ];
+        assert!(starts.iter().any(|s| hint.ends_with(s)), "{hint}");
+    }
+}
+
+#[test]
+fn refused_with_redis_running_elsewhere_names_its_port() {
+    let elsewhere = RedisServer::start();
+    let fake = nothing_installed();
+    let port = free_port();
+    let doc: Doc = doctor_on(port).path_first(fake.path()).run().code(1).json();
+    let tcp = doc.expect("tcp", "fail");
+    assert!(tcp.detail.contains("redis-server runs on port"), "{tcp:?}");
+    assert!(
+        tcp.detail.contains(&elsewhere.port.to_string()),
+        "names the port of the running server: {tcp:?}"
+    );
+    assert!(tcp.detail.contains(&format!("not on {port}")), "{tcp:?}");
+    assert!(doc.hint("tcp").contains(" -p "), "{tcp:?}");
+    assert!(doc.hint("tcp").contains("REDIS_PORT="), "{tcp:?}");
+}
+
+#[test]
+fn an_http_server_on_the_port_is_not_redis() {
+    let http = HttpServer::start(400, "text/plain", "bad request");
+    let doc: Doc = doctor_on(http.port)
+        .args(["--timeout", "2s"])
+        .run()
+        .code(1)
+        .json();
+    doc.expect("tcp", "pass");
+    let redis = doc.expect("redis", "fail");
+    assert!(redis.detail.contains("an HTTP server answers"), "{redis:?}");
+    assert!(redis.detail.contains("HTTP/1.1 400"), "{redis:?}");
+    assert!(doc.hint("redis").contains("another service"), "{redis:?}");
+    doc.expect("auth", "skip");
+    doc.expect("role", "skip");
+}
+
+#[test]
+fn a_stopped_server_is_told_apart_and_the_fix_continues_it() {
+    let mut server = RedisServer::start();
+    server.pause();
+    let run = doctor(&server)
+        .args(["--timeout", "1s"])
+        .kill_after(Duration::from_secs(20))
+        .run();
+    server.resume();
+    let run = run.code(1);
+    let doc: Doc = run.json();
+    doc.expect("tcp", "pass");
+    let redis = doc.expect("redis", "fail");
+    assert!(
+        redis.detail.contains("did not answer PING within 1s"),
+        "{redis:?}"
+    );
+    assert!(redis.detail.contains("is stopped (SIGSTOP"), "{redis:?}");
+    assert_eq!(doc.hint("redis"), format!("kill -CONT {}", server.pid()));
+    assert!(run.took < Duration::from_secs(5), "took {:?}", run.took);
+}
+
+/// A listener whose accept queue is full drops new handshakes, as a firewall would: the TCP
+/// connect itself times out (unlike a stopped server, whose kernel still completes it).
+struct FullBacklog {
+    port: u16,
+    _listener: OwnedFd,
+    _queued: TcpStream,
+}
+
+impl FullBacklog {
+    fn start() -> Self {
+        // SAFETY: plain socket calls on a socket this function owns; every result is checked.
+        let (fd, port) = unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            assert!(fd >= 0, "socket");
+            let fd = OwnedFd::from_raw_fd(fd);
+            let mut addr: libc::sockaddr_in = std::mem::zeroed();
+            addr.sin_family = libc::AF_INET as libc::sa_family_t;
+            addr.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+            let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+            assert_eq!(libc::bind(raw, (&raw const addr).cast(), len), 0, "bind");
+            assert_eq!(libc::listen(raw, 0), 0, "listen");
+            let mut bound: libc::sockaddr_in = std::mem::zeroed();
+            let mut bound_len = len;
+            assert_eq!(
+                libc::getsockname(raw, (&raw mut bound).cast(), &mut bound_len),
+                0
+            );
+            (fd, u16::from_be(bound.sin_port))
+        };
+        // With a backlog of 0 the queue holds one connection; it is never accepted.
+        let queued = TcpStream::connect(("127.0.0.1", port)).expect("the first connection");
+        FullBacklog {
+            port,
+            _listener: fd,
+            _queued: queued,
+        }
+    }
+}
+
+#[test]
+fn a_tcp_handshake_that_times_out_is_told_from_a_silent_server() {
+    let full = FullBacklog::start();
+    let run = doctor_on(full.port)
+        .args(["--timeout", "1s"])
+        .kill_after(Duration::from_secs(20))
+        .run()
+        .code(1);
+    let doc: Doc = run.json();
+    let tcp = doc.expect("tcp", "fail");
+    assert!(tcp.detail.contains("timed out after 1s"), "{tcp:?}");
+    assert!(tcp.detail.contains("accept queue is full"), "{tcp:?}");
+    assert!(
+        tcp.detail.contains(&format!("pid {}", std::process::id())),
+        "{tcp:?}"
+    );
+    assert_skipped_after_tcp(&doc);
+    assert!(run.took < Duration::from_secs(5), "took {:?}", run.took);
+}
