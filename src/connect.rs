@@ -270,7 +270,7 @@ pub fn classify_reply(code: &str, detail: &str, settings: &Settings) -> Error {
     let password_origin = if settings.password.source.is_default() {
         String::new()
     } else {
-        format!(" ({})", settings.password.source)
+        format!(" (it comes from {})", settings.password.source)
     };
     let full = format!("{code} {detail}");
     let lower = full.to_ascii_lowercase();
@@ -333,7 +333,7 @@ pub fn classify_reply(code: &str, detail: &str, settings: &Settings) -> Error {
             ))
             .with_reason(Reason::NoPasswordSet)
             .with_hint(format!(
-                "the server wants no password: empty REDIS_PASSWORD{password_origin}, \
+                "the server wants no password: leave REDIS_PASSWORD blank{password_origin}, \
                  or set requirepass on the server"
             ))
         }
