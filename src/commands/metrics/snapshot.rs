@@ -271,7 +271,7 @@ impl Interval {
             return None;
         }
         let per_sec = |count: u64| round2(count as f64 / seconds);
-        let requests = hits + misses;
+        let requests = hits.saturating_add(misses);
         Some(Interval {
             seconds: round2(seconds),
             hits,
@@ -297,6 +297,7 @@ pub fn interval_hit_rate(interval: Option<&Interval>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::time::Duration;
 
     fn reading(text: &str, taken: Instant, own: u64) -> Snapshot {
@@ -357,5 +358,58 @@ mod tests {
         assert!(Interval::between(&earlier, &reset).is_none());
         let down = Snapshot::unavailable("x".into(), Error::unreachable("down"), start + later);
         assert!(Interval::between(&earlier, &down).is_none());
+    }
+
+    /// INFO lines with the fields metrics reads, any value (huge, negative, not a number).
+    fn info_text() -> impl Strategy<Value = String> {
+        let name = prop_oneof![
+            Just("keyspace_hits"),
+            Just("keyspace_misses"),
+            Just("used_memory"),
+            Just("used_memory_peak"),
+            Just("maxmemory"),
+            Just("evicted_keys"),
+            Just("total_commands_processed"),
+            Just("mem_fragmentation_ratio"),
+            Just("run_id"),
+            Just("db0"),
+        ];
+        let value = prop_oneof![
+            any::<u64>().prop_map(|n| n.to_string()),
+            Just(u64::MAX.to_string()),
+            "-?[0-9]{0,25}(\\.[0-9]{0,5})?",
+            "keys=[0-9]{1,21},expires=[0-9]{1,21}",
+            "\\PC{0,10}",
+        ];
+        proptest::collection::vec((name, value), 0..15).prop_map(|lines| {
+            lines
+                .into_iter()
+                .map(|(n, v)| format!("{n}:{v}\r\n"))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_reading_and_any_pair_of_readings_never_panic(
+            first in info_text(),
+            second in info_text(),
+            millis in 0u64..10_000,
+        ) {
+            let start = Instant::now();
+            let earlier = reading(&first, start, 0);
+            let later = reading(&second, start + Duration::from_millis(millis), 1);
+            for snapshot in [&earlier, &later] {
+                prop_assert!((0.0..=100.0).contains(&snapshot.hit_rate));
+                prop_assert_eq!(
+                    snapshot.total_requests,
+                    snapshot.hits.saturating_add(snapshot.misses)
+                );
+            }
+            if let Some(interval) = Interval::between(&earlier, &later) {
+                prop_assert!((0.0..=100.0).contains(&interval.hit_rate));
+                prop_assert!(interval.ops_per_sec >= 0.0 && interval.ops_per_sec.is_finite());
+            }
+        }
     }
 }
