@@ -386,9 +386,7 @@ fn parse_exposition(text: &str) -> Vec<(String, HashMap<String, String>, f64)> {
             let consumed = chars.next().map_or(rest.len(), |(i, _)| i + 1);
             rest = &rest[consumed..];
         }
-        let value = rest
-            .strip_prefix(' ')
-            .unwrap_or_else(|| panic!("{line}"));
+        let value = rest.strip_prefix(' ').unwrap_or_else(|| panic!("{line}"));
         assert!(!value.contains(' '), "no timestamp: {line}");
         let value: f64 = value
             .parse()
@@ -398,8 +396,11 @@ fn parse_exposition(text: &str) -> Vec<(String, HashMap<String, String>, f64)> {
     samples
 }
 
-fn sample<'a>(samples: &'a [(String, HashMap<String, String>, f64)], name: &str) -> Option<f64> {
-    samples.iter().find(|(n, _, _)| n == name).map(|(_, _, v)| *v)
+fn sample(samples: &[(String, HashMap<String, String>, f64)], name: &str) -> Option<f64> {
+    samples
+        .iter()
+        .find(|(n, _, _)| n == name)
+        .map(|(_, _, v)| *v)
 }
 
 #[test]
@@ -411,7 +412,12 @@ fn prometheus_output_is_a_valid_exposition_with_redis_exporter_names() {
         r#"{"available": true, "hits": 5, "misses": 5, "total_requests": 10, "hit_rate": 50.0}"#,
     );
     let run = metrics(&server)
-        .args(["--format", "prometheus", "--app-url", &app.url("/cache/metrics")])
+        .args([
+            "--format",
+            "prometheus",
+            "--app-url",
+            &app.url("/cache/metrics"),
+        ])
         .run()
         .success();
     let samples = parse_exposition(&run.stdout);
@@ -419,7 +425,10 @@ fn prometheus_output_is_a_valid_exposition_with_redis_exporter_names() {
     assert_eq!(sample(&samples, "redis_keyspace_hits_total"), Some(3.0));
     assert_eq!(sample(&samples, "redis_keyspace_misses_total"), Some(1.0));
     assert_eq!(sample(&samples, "imcache_cache_requests_total"), Some(4.0));
-    assert_eq!(sample(&samples, "imcache_cache_hit_rate_percent"), Some(75.0));
+    assert_eq!(
+        sample(&samples, "imcache_cache_hit_rate_percent"),
+        Some(75.0)
+    );
     assert_eq!(
         sample(&samples, "redis_memory_max_bytes"),
         Some(10.0 * 1024.0 * 1024.0)
@@ -437,7 +446,11 @@ fn prometheus_output_is_a_valid_exposition_with_redis_exporter_names() {
         "redis_commands_processed_total",
         "redis_uptime_in_seconds",
     ] {
-        assert!(sample(&samples, name).is_some(), "{name} in\n{}", run.stdout);
+        assert!(
+            sample(&samples, name).is_some(),
+            "{name} in\n{}",
+            run.stdout
+        );
     }
     let info = samples
         .iter()
@@ -461,7 +474,15 @@ fn prometheus_output_is_a_valid_exposition_with_redis_exporter_names() {
 fn prometheus_says_down_and_exits_3_when_unreachable() {
     let port = free_port().to_string();
     let run = Imcache::new()
-        .args(["-H", "127.0.0.1", "-p", &port, "metrics", "--format", "prometheus"])
+        .args([
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "metrics",
+            "--format",
+            "prometheus",
+        ])
         .run()
         .code(3)
         .stderr_has("hint:");
@@ -595,7 +616,10 @@ fn a_broken_app_endpoint_is_a_warning_not_a_failure() {
     let partial = HttpServer::json(r#"{"available": true, "hits": 1}"#);
     let down = format!("http://127.0.0.1:{}/cache/metrics", free_port());
     let cases = [
-        (html.url("/cache/metrics"), "HTTP 500: the answer is not JSON"),
+        (
+            html.url("/cache/metrics"),
+            "HTTP 500: the answer is not JSON",
+        ),
         (
             partial.url("/cache/metrics"),
             "no misses, no total_requests, no hit_rate field",
@@ -681,14 +705,20 @@ fn a_watch_ends_on_its_own_with_three_samples_and_interval_rates() {
         assert!(doc.available);
         assert!(doc.time.as_deref().is_some_and(|t| t.ends_with('Z')));
     }
-    assert!(lines[0].interval.is_none(), "no interval before two samples");
+    assert!(
+        lines[0].interval.is_none(),
+        "no interval before two samples"
+    );
     for doc in &lines[1..] {
         let interval = doc.interval.as_ref().expect("an interval from sample 2 on");
         assert!(
             interval.seconds >= 0.15 && interval.seconds < 5.0,
             "{interval:?}"
         );
-        assert_eq!((interval.hits, interval.misses, interval.requests), (0, 0, 0));
+        assert_eq!(
+            (interval.hits, interval.misses, interval.requests),
+            (0, 0, 0)
+        );
         assert_eq!(interval.hit_rate, 0.0);
         assert_eq!(interval.evictions_per_sec, 0.0);
         assert_eq!(
@@ -707,7 +737,10 @@ fn a_watch_ends_on_its_own_with_three_samples_and_interval_rates() {
     assert!(lines[0].starts_with("time"), "{}", run.stdout);
     assert!(lines[0].contains("hits/s") && lines[0].contains("int.hit%"));
     assert!(lines[1].contains(" yes ") && lines[1].contains(" - "));
-    assert!(!run.stdout.contains('\u{1b}'), "no cursor movement or colour");
+    assert!(
+        !run.stdout.contains('\u{1b}'),
+        "no cursor movement or colour"
+    );
 }
 
 #[test]
@@ -738,7 +771,10 @@ fn a_watch_shows_interval_rates_of_live_traffic() {
         hits += interval.hits;
         misses += interval.misses;
         if interval.requests > 0 {
-            assert_eq!(interval.hit_rate, units_percent(interval.hits, interval.requests));
+            assert_eq!(
+                interval.hit_rate,
+                units_percent(interval.hits, interval.requests)
+            );
             assert!(interval.requests_per_sec > 0.0);
             assert!(
                 (interval.hits_per_sec - interval.hits as f64 / interval.seconds).abs()
@@ -896,7 +932,12 @@ impl Watch {
         let took = started.elapsed();
         let mut stderr = String::new();
         use std::io::Read;
-        let _ = self.child.stderr.take().unwrap().read_to_string(&mut stderr);
+        let _ = self
+            .child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr);
         let mut stdout = self.seen.join("\n");
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
             stdout.push('\n');

@@ -58,7 +58,9 @@ impl AppEndpoint {
                 return Err(Error::usage(format!(
                     "--app-url: '{shown}' is not an http:// or https:// URL"
                 ))
-                .with_hint("give the app's metrics endpoint, e.g. http://localhost:8000/cache/metrics"));
+                .with_hint(
+                    "give the app's metrics endpoint, e.g. http://localhost:8000/cache/metrics",
+                ));
             }
         };
         let agent = ureq::Agent::config_builder()
@@ -195,7 +197,11 @@ mod tests {
             "no misses, no total_requests, no hit_rate field"
         );
         assert!(parse_fields("<html>").unwrap_err().contains("not JSON"));
-        assert!(parse_fields("[1]").unwrap_err().contains("not a JSON object"));
+        assert!(
+            parse_fields("[1]")
+                .unwrap_err()
+                .contains("not a JSON object")
+        );
         let negative = r#"{"available":true,"hits":-1,"misses":0,"total_requests":0,"hit_rate":0}"#;
         assert_eq!(
             parse_fields(negative).unwrap_err(),
@@ -213,7 +219,9 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         assert!(err.message.contains("--app-url"));
         assert!(!err.message.contains("secret"));
-        assert!(AppEndpoint::new("http://127.0.0.1:1/cache/metrics", Duration::from_secs(1)).is_ok());
+        assert!(
+            AppEndpoint::new("http://127.0.0.1:1/cache/metrics", Duration::from_secs(1)).is_ok()
+        );
     }
 
     proptest! {

@@ -6,6 +6,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// `14:03:27` in the local time zone (UTC when the zone cannot be read).
 pub fn local_time_of_day(now: SystemTime) -> String {
     let seconds = unix_seconds(now);
+    // time_t is 64 bits here but 32 on some targets, where the conversion can fail.
+    #[allow(clippy::useless_conversion)]
     let time: libc::time_t = seconds.try_into().unwrap_or(0);
     // SAFETY: an all-zero `tm` is a valid value (integers and a null zone pointer).
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };

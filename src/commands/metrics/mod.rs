@@ -28,11 +28,12 @@ use snapshot::{Sampler, Snapshot};
 pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> {
     let format = chosen_format(args, out)?;
     if args.watch.is_some() && format == MetricsFormat::Prometheus {
-        return Err(Error::usage("--watch cannot be used with --format prometheus")
-            .with_hint(
+        return Err(
+            Error::usage("--watch cannot be used with --format prometheus").with_hint(
                 "Prometheus scrapes on its own schedule: run `imcache metrics --format prometheus` \
                  from cron into the textfile collector's folder",
-            ));
+            ),
+        );
     }
     // `--format json` is `--json`: errors before the report come out as a JSON document too.
     let json_out;

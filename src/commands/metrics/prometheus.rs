@@ -29,8 +29,10 @@ impl Exposition {
             Type::Counter => "counter",
             Type::Gauge => "gauge",
         };
-        self.text
-            .push_str(&format!("# HELP {name} {}\n# TYPE {name} {kind}\n", escape_help(help)));
+        self.text.push_str(&format!(
+            "# HELP {name} {}\n# TYPE {name} {kind}\n",
+            escape_help(help)
+        ));
         for (labels, value) in samples {
             self.text.push_str(&format!("{name}{labels} {value}\n"));
         }
@@ -230,7 +232,11 @@ fn app_families(out: &mut Exposition, app: &AppView) {
         );
     }
     let counters = [
-        ("imcache_app_hits_total", "Cache hits the app counted", app.hits),
+        (
+            "imcache_app_hits_total",
+            "Cache hits the app counted",
+            app.hits,
+        ),
         (
             "imcache_app_misses_total",
             "Cache misses the app counted",

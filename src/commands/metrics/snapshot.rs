@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::units::{self, percent, round1, round2};
 use crate::connect::{self, Conn};
-use crate::error::Error;
+use crate::error::{Error, Reason};
 use crate::info::{self, DbKeys, Info};
 use crate::settings::Settings;
 
@@ -114,7 +114,9 @@ impl Snapshot {
                 used_bytes,
                 peak_bytes: count("used_memory_peak"),
                 max_bytes,
-                used_percent: max_bytes.filter(|max| *max > 0).map(|max| percent(used_bytes, max)),
+                used_percent: max_bytes
+                    .filter(|max| *max > 0)
+                    .map(|max| percent(used_bytes, max)),
                 limit: match max_bytes {
                     None => "unknown".into(),
                     Some(0) => "no limit".into(),
@@ -205,6 +207,7 @@ impl<'a> Sampler<'a> {
     }
 
     fn read(&mut self) -> Result<(Info, u64), Error> {
+        let reused = self.conn.is_some();
         let mut conn = match self.conn.take() {
             Some(conn) => conn,
             None => {
@@ -228,7 +231,24 @@ impl<'a> Sampler<'a> {
                 reply = info::fetch(&mut conn.con, self.sections);
             }
         }
-        let info = reply.map_err(|err| connect::classify(&err, self.settings))?;
+        let info = reply.map_err(|err| {
+            let err = connect::classify(&err, self.settings);
+            if reused && err.reason == Some(Reason::Closed) {
+                // connect's hint (a TLS port spoken to in plain) fits a new connection, not
+                // one that answered a moment ago.
+                return Error {
+                    message: format!(
+                        "{} closed the connection (stopped or restarting?)",
+                        self.settings.address()
+                    ),
+                    hint: Some(String::from(
+                        "see the server's log; `imcache doctor` tells whether it runs",
+                    )),
+                    ..err
+                };
+            }
+            err
+        })?;
         // Only a connection that just answered is kept for the next tick.
         self.conn = Some(conn);
         Ok((info, before))
@@ -335,7 +355,10 @@ mod tests {
             6,
         );
         let interval = Interval::between(&earlier, &later).unwrap();
-        assert_eq!((interval.hits, interval.misses, interval.requests), (6, 2, 8));
+        assert_eq!(
+            (interval.hits, interval.misses, interval.requests),
+            (6, 2, 8)
+        );
         assert_eq!(interval.hits_per_sec, 3.0);
         assert_eq!(interval.misses_per_sec, 1.0);
         assert_eq!(interval.hit_rate, 75.0);

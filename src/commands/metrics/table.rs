@@ -82,7 +82,11 @@ pub fn header(snapshot: &Snapshot, paint: &Paint) -> String {
             server.role,
             units::uptime(server.uptime_seconds)
         ),
-        None => format!("{}  {}", paint.bold(&snapshot.target), paint.red("unavailable")),
+        None => format!(
+            "{}  {}",
+            paint.bold(&snapshot.target),
+            paint.red("unavailable")
+        ),
     }
 }
 
@@ -149,9 +153,9 @@ fn five_fields(
         ));
     }
     if let Some(rates) = rates {
-        let title = rates
-            .interval
-            .map_or("last interval".into(), |i| format!("last {:.1} s", i.seconds));
+        let title = rates.interval.map_or("last interval".into(), |i| {
+            format!("last {:.1} s", i.seconds)
+        });
         let per_sec = |value: Option<f64>| cell(value.map_or("-".into(), |v| format!("{v:.2}/s")));
         let interval = rates.interval;
         columns.push((
@@ -213,7 +217,9 @@ fn server_rows(
     };
     let rate_of = |pick: fn(&Interval) -> f64, warn: bool| {
         rates.map(|r| match r.interval.map(pick) {
-            Some(rate) if warn && rate > 0.0 => painted(format!("{rate:.2}/s"), |t| paint.yellow(t)),
+            Some(rate) if warn && rate > 0.0 => {
+                painted(format!("{rate:.2}/s"), |t| paint.yellow(t))
+            }
             Some(rate) => cell(format!("{rate:.2}/s")),
             None => cell("-"),
         })
@@ -246,7 +252,12 @@ fn server_rows(
         } else {
             cell(evicted)
         };
-        with_rate(table, "evicted keys", evicted, rate_of(|i| i.evictions_per_sec, true));
+        with_rate(
+            table,
+            "evicted keys",
+            evicted,
+            rate_of(|i| i.evictions_per_sec, true),
+        );
         table.pair("expired keys", cell(keys.expired.to_string()));
     }
     if let Some(clients) = &snapshot.clients {
@@ -259,7 +270,12 @@ fn server_rows(
         );
     }
     if let Some(ops) = snapshot.ops_per_sec {
-        with_rate(table, "ops/s", cell(ops.to_string()), rate_of(|i| i.ops_per_sec, false));
+        with_rate(
+            table,
+            "ops/s",
+            cell(ops.to_string()),
+            rate_of(|i| i.ops_per_sec, false),
+        );
     }
     if snapshot.keyspace.is_empty() {
         table.pair("keys", cell("none"));
@@ -355,7 +371,11 @@ mod tests {
         let paint = Paint { on: true };
         let mut table = Table::default();
         table.pair("a", painted("yes", |t| paint.green(t)));
-        table.row(vec![cell("longer"), painted("x", |t| paint.red(t)), cell("y")]);
+        table.row(vec![
+            cell("longer"),
+            painted("x", |t| paint.red(t)),
+            cell("y"),
+        ]);
         let text = table.render();
         assert_eq!(strip_ansi(&text), "a       yes\nlonger  x  y\n");
     }

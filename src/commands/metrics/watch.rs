@@ -43,7 +43,9 @@ struct Sample<'a> {
 /// Where the samples go.
 enum View {
     /// A terminal: the frame is redrawn in place.
-    Redraw { lines: usize },
+    Redraw {
+        lines: usize,
+    },
     /// A log or a pipe: a title line, then one line per sample.
     Lines,
     JsonLines,
@@ -184,7 +186,11 @@ fn frame(
         table::snapshot(sample.snapshot, sample.app, Some(&rates), paint),
     );
     if let Some(err) = &sample.snapshot.error {
-        text.push_str(&format!("\n{} {}\n", paint.red("unavailable:"), err.message));
+        text.push_str(&format!(
+            "\n{} {}\n",
+            paint.red("unavailable:"),
+            err.message
+        ));
         if let Some(hint) = &err.hint {
             text.push_str(&format!("{} {hint}\n", paint.cyan("hint:")));
         }
