@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::units::{self, percent, round1, round2};
+use super::units::{self, percent, round2};
 use crate::connect::{self, Conn};
 use crate::error::{Error, Reason};
 use crate::info::{self, DbKeys, Info};
@@ -309,9 +309,7 @@ impl Interval {
 
 /// The interval's hit rate for the sparkline: None when nothing was read in the interval.
 pub fn interval_hit_rate(interval: Option<&Interval>) -> Option<f64> {
-    interval
-        .filter(|i| i.requests > 0)
-        .map(|i| round1(i.hit_rate))
+    interval.filter(|i| i.requests > 0).map(|i| i.hit_rate)
 }
 
 #[cfg(test)]

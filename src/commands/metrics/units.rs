@@ -44,7 +44,7 @@ pub fn percent(part: u64, whole: u64) -> f64 {
     round1(part as f64 * 100.0 / whole as f64)
 }
 
-pub fn round1(value: f64) -> f64 {
+fn round1(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
 
