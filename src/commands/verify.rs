@@ -265,7 +265,8 @@ fn find_cache_field(json: &serde_json::Value) -> Option<&str> {
     object.values().find_map(find_cache_field)
 }
 
-fn redact_url(url: &str) -> String {
+/// The URL with any password replaced by `****`, for messages.
+pub fn redact_url(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("****"));

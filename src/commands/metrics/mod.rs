@@ -1,0 +1,158 @@
+//! `imcache metrics`: the cache's hit rate and memory from one INFO round trip, shown once
+//! (a table, the app's JSON shape, or Prometheus text) or live (`--watch`). The five fields of
+//! the app's `/cache/metrics` come first and keep its names, so what reads the app's endpoint
+//! reads this command's JSON unchanged.
+//!
+//! Exit codes: 0 when the server was read (a broken `--app-url` endpoint is only a warning: the
+//! server's figures are still right); 3 unreachable and 4 authentication failed, each with a
+//! document that says `available: false`; a watch ends with 0 on Ctrl-C, and with `--count`
+//! with the code of its last sample.
+
+mod app;
+mod clock;
+mod prometheus;
+mod snapshot;
+mod table;
+mod units;
+mod watch;
+
+use serde::Serialize;
+
+use crate::cli::{ConnArgs, MetricsArgs, MetricsFormat};
+use crate::error::{Error, Result, Status};
+use crate::output::{Output, Paint, Report};
+use crate::settings::{Settings, process_env};
+use app::{AppEndpoint, AppView};
+use snapshot::{Sampler, Snapshot};
+
+pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> {
+    let format = chosen_format(args, out)?;
+    if args.watch.is_some() && format == MetricsFormat::Prometheus {
+        return Err(
+            Error::usage("--watch cannot be used with --format prometheus").with_hint(
+                "Prometheus scrapes on its own schedule: run `imcache metrics --format prometheus` \
+                 from cron into the textfile collector's folder",
+            ),
+        );
+    }
+    // `--format json` is `--json`: errors before the report come out as a JSON document too.
+    let json_out;
+    let out = if format == MetricsFormat::Json && !out.json {
+        json_out = Output {
+            json: true,
+            ..out.clone()
+        };
+        &json_out
+    } else {
+        out
+    };
+    let settings = Settings::resolve(conn, &process_env)?;
+    let app = match &args.app_url {
+        Some(url) => Some(AppEndpoint::new(url, settings.timeout)?),
+        None => None,
+    };
+    if settings.insecure {
+        out.warn("--insecure: the server's TLS certificate is not checked");
+    }
+    match args.watch {
+        Some(every) => watch::run(&settings, every, args.count, format, app.as_ref(), out),
+        None => once(&settings, format, app.as_ref(), out),
+    }
+}
+
+/// `--json` and `--format` must agree; no `--format` is a table.
+fn chosen_format(args: &MetricsArgs, out: &Output) -> Result<MetricsFormat> {
+    match (out.json, args.format) {
+        (false, format) => Ok(format.unwrap_or(MetricsFormat::Table)),
+        (true, None | Some(MetricsFormat::Json)) => Ok(MetricsFormat::Json),
+        (true, Some(other)) => Err(Error::usage(format!(
+            "--json and --format {} ask for two formats",
+            match other {
+                MetricsFormat::Table => "table",
+                _ => "prometheus",
+            }
+        ))
+        .with_hint("--json is the same as --format json; give one of them")),
+    }
+}
+
+/// One snapshot, one report, and the exit code of the reading.
+fn once(
+    settings: &Settings,
+    format: MetricsFormat,
+    app: Option<&AppEndpoint>,
+    out: &Output,
+) -> Result<Status> {
+    let snapshot = Sampler::new(settings).sample();
+    let app_view = app.map(AppEndpoint::read);
+    let notes = warnings(&snapshot, app_view.as_ref());
+    for note in &notes {
+        out.warn(note);
+    }
+    match format {
+        MetricsFormat::Prometheus => {
+            out.print(&prometheus::render(&snapshot, app_view.as_ref()))?
+        }
+        _ => out.emit(&MetricsReport {
+            snapshot: &snapshot,
+            app: app_view.as_ref(),
+            warnings: &notes,
+        })?,
+    }
+    Ok(match &snapshot.error {
+        Some(err) => {
+            out.error(err);
+            Status::Reported(err.kind)
+        }
+        None => Status::Success,
+    })
+}
+
+/// The document of one reading: the snapshot's fields at the top level.
+#[derive(Serialize)]
+struct MetricsReport<'a> {
+    #[serde(flatten)]
+    snapshot: &'a Snapshot,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app: Option<&'a AppView>,
+    warnings: &'a [String],
+}
+
+impl Report for MetricsReport<'_> {
+    fn text(&self, paint: &Paint) -> String {
+        format!(
+            "{}\n\n{}",
+            table::header(self.snapshot, paint),
+            table::snapshot(self.snapshot, self.app, None, paint)
+        )
+    }
+}
+
+/// What deserves a warning beside the figures: an app endpoint that cannot be used, or an app
+/// whose view contradicts the server's.
+fn warnings(snapshot: &Snapshot, app: Option<&AppView>) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some(app) = app else {
+        return notes;
+    };
+    if let Some(problem) = &app.problem {
+        notes.push(format!(
+            "the app's metrics at {} cannot be used: {problem}",
+            app.url
+        ));
+    }
+    if app.available == Some(false) && snapshot.available {
+        notes.push(String::from(
+            "the app reports its cache unavailable while Redis answers: the app cannot reach \
+             it; compare the app's REDIS_* settings with `imcache env`",
+        ));
+    }
+    if let (Some(hits), Some(misses), Some(total)) = (app.hits, app.misses, app.total_requests) {
+        if hits.checked_add(misses) != Some(total) {
+            notes.push(format!(
+                "the app's total_requests ({total}) is not hits + misses ({hits} + {misses})"
+            ));
+        }
+    }
+    notes
+}

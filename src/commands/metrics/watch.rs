@@ -1,0 +1,233 @@
+//! `--watch SECS [--count N]`: one INFO per tick over one connection, the rates of each interval,
+//! and a view that suits where stdout goes: redrawn in place on a terminal, one appended line
+//! per sample in a log or a pipe, one JSON document per line with `--json`. A failed reading is
+//! a sample like any other (`available: false`); the next tick reconnects, so a watch outlives
+//! a Redis restart. Ctrl-C only sets a flag, checked between short sleeps, so the watch ends
+//! after a whole sample, with exit 0.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+
+use super::app::{AppEndpoint, AppView};
+use super::snapshot::{Interval, Sampler, Snapshot, interval_hit_rate};
+use super::{clock, table, warnings};
+use crate::cli::MetricsFormat;
+use crate::error::{Error, Kind, Result, Status};
+use crate::output::Output;
+use crate::settings::Settings;
+
+/// How many interval hit rates the sparkline shows.
+const HISTORY: usize = 40;
+
+/// The longest sleep between two looks at the Ctrl-C flag.
+const SLICE: Duration = Duration::from_millis(20);
+
+/// One line of `--watch --json`: the snapshot's document plus the interval's rates.
+#[derive(Serialize)]
+struct Sample<'a> {
+    #[serde(flatten)]
+    snapshot: &'a Snapshot,
+    /// Null on the first sample and after a restart or an outage.
+    interval: Option<&'a Interval>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app: Option<&'a AppView>,
+    warnings: &'a [String],
+    sample: u64,
+    time: String,
+}
+
+/// Where the samples go.
+enum View {
+    /// A terminal: the frame is redrawn in place.
+    Redraw {
+        lines: usize,
+    },
+    /// A log or a pipe: a title line, then one line per sample.
+    Lines,
+    JsonLines,
+}
+
+pub fn run(
+    settings: &Settings,
+    every: Duration,
+    count: Option<u64>,
+    format: MetricsFormat,
+    app: Option<&AppEndpoint>,
+    out: &Output,
+) -> Result<Status> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|err| Error::check(format!("cannot catch Ctrl-C: {err}")))?;
+
+    let mut view = match (format, out.stdout_tty) {
+        (MetricsFormat::Json, _) => View::JsonLines,
+        (_, true) => View::Redraw { lines: 0 },
+        (_, false) => {
+            out.print(&table::line_header())?;
+            View::Lines
+        }
+    };
+    let mut sampler = Sampler::new(settings);
+    let mut baseline: Option<Snapshot> = None;
+    let mut history: VecDeque<Option<f64>> = VecDeque::with_capacity(HISTORY);
+    let mut told: Vec<String> = Vec::new();
+    let mut next_tick = Instant::now();
+    let mut taken: u64 = 0;
+    loop {
+        let snapshot = sampler.sample();
+        taken += 1;
+        let interval = baseline
+            .as_ref()
+            .and_then(|earlier| Interval::between(earlier, &snapshot));
+        let why_none = match &baseline {
+            _ if !snapshot.available => "no reading",
+            None => "from the next sample on",
+            Some(_) => "counters started again (restart or CONFIG RESETSTAT)",
+        };
+        if snapshot.available {
+            baseline = Some(snapshot.clone());
+        }
+        if history.len() == HISTORY {
+            history.pop_front();
+        }
+        history.push_back(interval_hit_rate(interval.as_ref()));
+        let app_view = app.map(AppEndpoint::read);
+        let mut notes = warnings(&snapshot, app_view.as_ref());
+        let now = SystemTime::now();
+        let sample = Sample {
+            snapshot: &snapshot,
+            interval: interval.as_ref(),
+            app: app_view.as_ref(),
+            warnings: &notes,
+            sample: taken,
+            time: clock::rfc3339_utc(now),
+        };
+        match &mut view {
+            View::JsonLines => out.emit_json_line(&sample)?,
+            View::Lines => out.print(&table::line(
+                &clock::local_time_of_day(now),
+                &snapshot,
+                interval.as_ref(),
+            ))?,
+            View::Redraw { lines } => {
+                let frame = frame(&sample, why_none, &history, every, out);
+                let up = if *lines > 0 {
+                    format!("\x1b[{lines}A\r\x1b[J")
+                } else {
+                    String::new()
+                };
+                out.print(&format!("{up}{frame}"))?;
+                *lines = frame.lines().count();
+            }
+        }
+        if !matches!(view, View::Redraw { .. }) {
+            // On a terminal the frame says it; elsewhere stderr says each new problem once.
+            if let Some(err) = &snapshot.error {
+                notes.push(outage_note(err, every));
+            }
+            for note in &notes {
+                if !told.contains(note) {
+                    out.warn(note);
+                }
+            }
+            told = notes;
+        }
+
+        if let Some(err) = snapshot.error.as_ref().filter(|e| e.kind == Kind::Auth) {
+            // Waiting does not fix a password: stop and say so.
+            out.error(err);
+            return Ok(Status::Reported(Kind::Auth));
+        }
+        if count.is_some_and(|n| taken >= n) {
+            return Ok(match &snapshot.error {
+                Some(err) => {
+                    out.error(err);
+                    Status::Reported(err.kind)
+                }
+                None => Status::Success,
+            });
+        }
+        next_tick = (next_tick + every).max(Instant::now());
+        if !sleep_until(next_tick, &stop) {
+            return Ok(Status::Success);
+        }
+    }
+}
+
+/// The terminal frame: a title, the snapshot's table, the interval, and what went wrong.
+fn frame(
+    sample: &Sample,
+    why_none: &str,
+    history: &VecDeque<Option<f64>>,
+    every: Duration,
+    out: &Output,
+) -> String {
+    let paint = &out.stdout;
+    let history: Vec<Option<f64>> = history.iter().copied().collect();
+    let rates = table::Rates {
+        interval: sample.interval,
+        why_none,
+        history: &history,
+    };
+    let mut text = format!(
+        "{}\n{}\n\n{}",
+        paint.dim(&format!(
+            "every {}s · sample {} · {} · Ctrl-C to stop",
+            every.as_secs_f64(),
+            sample.sample,
+            clock::local_time_of_day(SystemTime::now())
+        )),
+        table::header(sample.snapshot, paint),
+        table::snapshot(sample.snapshot, sample.app, Some(&rates), paint),
+    );
+    if let Some(err) = &sample.snapshot.error {
+        text.push_str(&format!(
+            "\n{} {}\n",
+            paint.red("unavailable:"),
+            err.message
+        ));
+        if let Some(hint) = &err.hint {
+            text.push_str(&format!("{} {hint}\n", paint.cyan("hint:")));
+        }
+        text.push_str(&format!(
+            "{}\n",
+            paint.dim(&format!("reconnecting every {}s", every.as_secs_f64()))
+        ));
+    }
+    for note in sample.warnings {
+        text.push_str(&format!("{} {note}\n", paint.yellow("warning:")));
+    }
+    text
+}
+
+/// The stderr line of an outage, with the hint from connect.
+fn outage_note(err: &Error, every: Duration) -> String {
+    let hint = err
+        .hint
+        .as_deref()
+        .map_or(String::new(), |h| format!("; hint: {h}"));
+    format!(
+        "Redis unavailable: {}{hint} (reconnecting every {}s)",
+        err.message,
+        every.as_secs_f64()
+    )
+}
+
+/// Sleeps until `deadline` in short slices; false when Ctrl-C came first.
+fn sleep_until(deadline: Instant, stop: &AtomicBool) -> bool {
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return true;
+        }
+        std::thread::sleep((deadline - now).min(SLICE));
+    }
+}
