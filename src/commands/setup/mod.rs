@@ -37,6 +37,7 @@ use report::{Halt, Journal, SetupReport, Step};
 const VERIFY_TTL: u64 = 60;
 
 pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
+    reject_flags(args.method, args)?;
     let resolved = Settings::resolve(conn, &process_env)?;
     let mut journal = Journal::new(out);
     let mut facts = Facts {
@@ -81,7 +82,6 @@ fn setup(
     resolved: Settings,
 ) -> Result<String, Halt> {
     let out = journal.out();
-    reject_flags(args.method, args)?;
     let choice = method::choose(args.method, journal)?;
     let method = choice.method;
     facts.method = method;
@@ -154,7 +154,7 @@ fn setup(
 }
 
 /// Flags that only some methods can honour are refused up front (exit 2, nothing done).
-fn reject_flags(method: SetupMethod, args: &SetupArgs) -> Result<(), Halt> {
+fn reject_flags(method: SetupMethod, args: &SetupArgs) -> Result<()> {
     if matches!(method, SetupMethod::Docker | SetupMethod::Auto) {
         return Ok(());
     }
@@ -174,9 +174,7 @@ fn reject_flags(method: SetupMethod, args: &SetupArgs) -> Result<(), Halt> {
              `imcache setup docker {flag}`"
         ),
     };
-    Err(Halt::Error(
-        Error::usage(format!("{flag} applies to setup docker, not setup {name}")).with_hint(hint),
-    ))
+    Err(Error::usage(format!("{flag} applies to setup docker, not setup {name}")).with_hint(hint))
 }
 
 /// The settings of a Redis on this machine: loopback, the asked port (for a package, the port

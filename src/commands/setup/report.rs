@@ -172,7 +172,7 @@ pub struct SetupReport {
 
 impl Report for SetupReport {
     fn text(&self, paint: &Paint) -> String {
-        if self.dry_run {
+        if self.dry_run && self.ok {
             // The plan alone on stdout, one command per line, ready for a shell.
             return self.plan.iter().map(|line| format!("{line}\n")).collect();
         }
