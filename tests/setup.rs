@@ -113,7 +113,7 @@ fn docker_creates_a_container_proves_it_and_records_it_once() {
     assert!(doc.step("wait").ms > 0.0);
     let publish = format!("127.0.0.1:{port}:6379");
     let expected_run = strings(&["run", "--name", NAME, "-p", &publish, "-d", "redis:7"]);
-    assert_eq!(docker.runs(), [expected_run.clone()]);
+    assert_eq!(docker.runs(), std::slice::from_ref(&expected_run));
     assert_eq!(doc.plan, [format!("docker {}", expected_run.join(" "))]);
 
     let after = std::fs::read_to_string(&env_path).unwrap();
@@ -145,6 +145,23 @@ fn docker_creates_a_container_proves_it_and_records_it_once() {
         "{}",
         again.stderr
     );
+}
+
+#[test]
+fn a_container_that_starts_slowly_is_waited_for() {
+    let docker = FakeDocker::new().delay("0.3");
+    let dir = tempfile::tempdir().unwrap();
+    let run = docker_setup(&docker, dir.path(), free_port())
+        .args(["--yes", "--json"])
+        .run()
+        .success();
+    let doc: Doc = run.json();
+    let wait = doc.step("wait");
+    assert!(
+        wait.ms >= 250.0,
+        "the server came up after 300 ms: {wait:?}"
+    );
+    assert!(wait.detail.starts_with("PONG after"), "{wait:?}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! program's words matter. Their "containers" and "services" are real redis-server processes on
 //! 127.0.0.1, so setup's wait and verify are real; every server one starts is killed on drop.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::harness::FakeBin;
 
@@ -184,7 +184,8 @@ esac"#,
 /// Homebrew with a redis formula, `brew services`, and a prefix holding redis.conf.
 pub struct FakeBrew {
     pub bin: FakeBin,
-    pub state: State,
+    /// Kept for its drop, which stops the servers brew "started".
+    _servers: State,
 }
 
 impl FakeBrew {
@@ -207,7 +208,10 @@ impl FakeBrew {
         }
         let bin = FakeBin::new();
         bin.script("brew", &brew_script(state.path(), &prefix, port));
-        FakeBrew { bin, state }
+        FakeBrew {
+            bin,
+            _servers: state,
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -219,7 +223,7 @@ impl FakeBrew {
     }
 }
 
-fn brew_script(state: &Path, prefix: &PathBuf, port: u16) -> String {
+fn brew_script(state: &Path, prefix: &Path, port: u16) -> String {
     format!(
         r#"state='{state}'; port={port}; with_password=""
 {START_SERVER}
