@@ -92,10 +92,8 @@ fn run_action(journal: &mut Journal, action: &Action) -> Result<(), Halt> {
         return Err(journal.fail_command(progress, action.name, &err, shown, Some(output)));
     }
     if finished.success() {
-        journal.finish(
-            progress,
-            Step::new(action.name, CheckStatus::Pass, shown.clone()).command(shown, None),
-        );
+        let step = Step::new(action.name, CheckStatus::Pass, shown.clone()).command(shown, None);
+        journal.finish_showing(progress, "done", step);
         if !output.is_empty() {
             journal.out().detail(&indent(&output));
         }

@@ -75,7 +75,7 @@ pub fn commit(journal: &mut Journal, pending: &PendingWrite) -> Result<(), Halt>
         ));
         return Err(Halt::Reported(Kind::Interrupted));
     }
-    let progress = journal.start(&format!("writing {path}"));
+    let progress = journal.start(&format!("recording the settings in {path}"));
     let text_changed = pending.changes_text();
     let written = match pending.commit() {
         Ok(written) => written,

@@ -121,8 +121,15 @@ impl<'a> Journal<'a> {
     }
 
     /// Ends a step started with `start`, recording its time.
-    pub fn finish(&mut self, progress: Progress<'a>, mut step: Step) {
-        let took = progress.finish(step.status, &step.detail);
+    pub fn finish(&mut self, progress: Progress<'a>, step: Step) {
+        let shown = step.detail.clone();
+        self.finish_showing(progress, &shown, step);
+    }
+
+    /// Like `finish`, with a shorter line on screen than the detail recorded (a command's step
+    /// already shows the command as its label).
+    pub fn finish_showing(&mut self, progress: Progress<'a>, shown: &str, mut step: Step) {
+        let took = progress.finish(step.status, shown);
         step.ms = round_ms(took);
         self.steps.push(step);
     }
