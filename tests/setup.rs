@@ -692,3 +692,18 @@ fn cloud_with_a_wrong_password_is_exit_4_and_writes_nothing() {
         .code(2)
         .stderr_has("--url or --host");
 }
+
+#[test]
+fn env_format_env_quotes_values_the_way_setup_writes_them() {
+    let run = Imcache::new()
+        .env("REDIS_HOST", "cache host")
+        .env("REDIS_USERNAME", "it's $me")
+        .args(["env", "--format", "env"])
+        .run()
+        .success();
+    let read: HashMap<String, String> = dotenvy::from_read_iter(run.stdout.as_bytes())
+        .map(|item| item.expect("env --format env prints valid .env lines"))
+        .collect();
+    assert_eq!(read["REDIS_HOST"], "cache host");
+    assert_eq!(read["REDIS_USERNAME"], "it's $me");
+}

@@ -23,7 +23,7 @@ use crate::cli::{ConnArgs, SetupArgs, SetupMethod};
 use crate::commands::verify;
 use crate::connect::{self, Conn};
 use crate::dotenv_file::PendingWrite;
-use crate::error::{Error, Kind, Result, Status};
+use crate::error::{Error, Kind, Reason, Result, Status};
 use crate::install::{self, APT_REDIS_CONF};
 use crate::output::{CheckStatus, Output};
 use crate::process;
@@ -293,13 +293,14 @@ fn look_at_port(
     let address = target.address();
     let progress = journal.start(&format!("looking at {address}"));
     let found = look::probe(&target.host.value, target.port.value, target.timeout);
-    let detail = match &found {
-        PortUse::Free => format!("{address} is free"),
-        PortUse::Redis(how) => {
+    let (shown, detail) = match &found {
+        PortUse::Free => ("free".to_string(), format!("{address} is free")),
+        PortUse::Redis(how) => (
+            format!("a Redis answers ({how}): using it"),
             format!(
                 "a Redis already answers on {address} ({how}): using it, nothing new is started"
-            )
-        }
+            ),
+        ),
         PortUse::Other(what) => {
             let port = target.port.value;
             let hint = match (method, package_conf) {
@@ -320,7 +321,11 @@ fn look_at_port(
             return Err(journal.fail(progress, "port", &err));
         }
     };
-    journal.finish(progress, Step::new("port", CheckStatus::Pass, detail));
+    journal.finish_showing(
+        progress,
+        &shown,
+        Step::new("port", CheckStatus::Pass, detail),
+    );
     Ok(found)
 }
 
@@ -423,11 +428,14 @@ fn wait(
     let label = format!("waiting for Redis on {}", target.address());
     let progress = journal.start(&label);
     let result = connect::wait_until_ready(target, wait, &mut |err, waited| {
-        progress.update(&format!(
-            "{label} ({}, {:.1}s)",
-            err.message,
-            waited.as_secs_f64()
-        ));
+        let why = match err.reason {
+            Some(Reason::Refused) => "connection refused",
+            Some(Reason::Timeout) => "no answer",
+            Some(Reason::Closed) => "connection closed",
+            Some(Reason::Loading) => "loading its data",
+            _ => "not ready",
+        };
+        progress.update(&format!("{label} ({why}, {:.1}s)", waited.as_secs_f64()));
     });
     match result {
         Ok(conn) => {
