@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use crate::cli::SetupArgs;
-use crate::error::{Error, Kind};
+use crate::error::Error;
 use crate::install::{self, Container, Engine, Os};
 use crate::output::CheckStatus;
 use crate::process::Cmd;
@@ -24,8 +24,8 @@ use super::report::{Halt, Journal, Step};
 const RUN_TIMEOUT: Duration = Duration::from_secs(600);
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The container's command when it has a password: redis-server reads it from the environment
-/// docker passed in; the single quotes keep it from being expanded anywhere but in there.
+/// The container's command when it has a password: a shell inside the container expands
+/// `$REDIS_PASSWORD` from the environment docker passed in; on the host it is only text.
 const SERVER_WITH_PASSWORD: &str = "exec redis-server --requirepass \"$REDIS_PASSWORD\"";
 
 /// Checks the engine and the container, and plans what is missing. May generate the password
@@ -57,7 +57,14 @@ pub fn prepare(
             true,
         ),
         Container::Missing => (
-            format!("no container named {name}: one will be created"),
+            format!(
+                "no container named {name}: one will be created{}",
+                if args.expose {
+                    ", published on all interfaces (--expose)"
+                } else {
+                    ""
+                }
+            ),
             None,
             false,
         ),
@@ -278,14 +285,7 @@ fn explain_run(done: &crate::process::Finished, name: &str, image: &str, port: u
         .with_hint(engine_hint(&said));
     }
     Failure {
-        error: Error::new(Kind::External, "see docker's output"),
+        error: Error::external("see docker's output"),
         undo: None,
-    }
-}
-
-impl Failure {
-    fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.error = self.error.with_hint(hint);
-        self
     }
 }

@@ -17,6 +17,13 @@ pub struct Failure {
     pub undo: Option<Cmd>,
 }
 
+impl Failure {
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.error = self.error.with_hint(hint);
+        self
+    }
+}
+
 /// Turns a failed run of a command into an explanation.
 pub type Explain = Box<dyn Fn(&Finished) -> Failure>;
 
