@@ -15,8 +15,12 @@ pub enum PortUse {
     Free,
     /// A Redis answers; how it answered PING.
     Redis(String),
-    /// Something else; what we could tell about it.
-    Other(String),
+    /// Something else: what we could tell from its answer, and the process holding the port
+    /// (`python3, pid 1234`) when `ss` could tell.
+    Other {
+        what: String,
+        holder: Option<String>,
+    },
 }
 
 /// Connects to `host:port`, sends PING and judges the answer.
@@ -26,22 +30,18 @@ pub fn probe(host: &str, port: u16, timeout: Duration) -> PortUse {
         return PortUse::Free;
     };
     for addr in addrs {
-        match TcpStream::connect_timeout(&addr, timeout) {
-            Ok(stream) => {
-                let answer = talk(stream, timeout);
-                return match judge(&answer) {
-                    PortUse::Other(what) => PortUse::Other(match who_listens(port) {
-                        Some(process) => format!("{what}: {process}"),
-                        None => what,
-                    }),
-                    verdict => verdict,
-                };
-            }
+        let what = match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(stream) => match judge(&talk(stream, timeout)) {
+                Ok(how) => return PortUse::Redis(how),
+                Err(what) => what,
+            },
             Err(err) if err.kind() == ErrorKind::ConnectionRefused => continue,
-            Err(err) => {
-                return PortUse::Other(format!("something that does not finish a connect ({err})"));
-            }
-        }
+            Err(err) => format!("something that does not finish a connect ({err})"),
+        };
+        return PortUse::Other {
+            what,
+            holder: who_listens(port),
+        };
     }
     PortUse::Free
 }
@@ -67,49 +67,45 @@ fn talk(mut stream: TcpStream, timeout: Duration) -> Option<Vec<u8>> {
     Some(answer)
 }
 
-/// Judges the answer to `PING\r\n`.
-pub fn judge(answer: &Option<Vec<u8>>) -> PortUse {
+/// Judges the answer to `PING\r\n`: Ok(how a Redis answered) or Err(what else answered).
+pub fn judge(answer: &Option<Vec<u8>>) -> Result<String, String> {
     let Some(answer) = answer else {
-        return PortUse::Other(
-            "something that accepts connections but does not answer PING".into(),
-        );
+        return Err("something that accepts connections but does not answer PING".into());
     };
+    if answer.is_empty() {
+        return Err("something that closed the connection without a word".into());
+    }
     let text = String::from_utf8_lossy(answer);
     let first_line = text.lines().next().unwrap_or("").trim();
-    if answer.is_empty() {
-        return PortUse::Other("something that closed the connection without a word".into());
-    }
+    let lower = text.to_ascii_lowercase();
     if first_line == "+PONG" {
-        return PortUse::Redis("it answers PING".into());
-    }
-    if first_line.starts_with("-NOAUTH") {
-        return PortUse::Redis("it wants a password".into());
-    }
-    if first_line.starts_with("-DENIED") {
-        return PortUse::Redis("it runs in protected mode".into());
-    }
-    if first_line.starts_with('-') && text.contains("\r\n") {
-        return PortUse::Redis(format!("it answered {}", shorten(first_line)));
-    }
-    if first_line.starts_with("HTTP/") {
-        return PortUse::Other(format!(
+        Ok("it answers PING".into())
+    } else if first_line.starts_with("-NOAUTH") {
+        Ok("it wants a password".into())
+    } else if first_line.starts_with("-DENIED") {
+        Ok("it runs in protected mode".into())
+    } else if first_line.starts_with('-') && text.contains("\r\n") {
+        Ok(format!("it answered {}", shorten(first_line)))
+    } else if first_line.starts_with("HTTP/") {
+        Err(format!(
             "an HTTP server (it answered {})",
             shorten(first_line)
-        ));
+        ))
+    } else if lower.contains("<!doctype html") || lower.contains("<html") {
+        Err("an HTTP server (it answered an HTML page)".into())
+    } else if first_line.starts_with("SSH-") {
+        Err(format!("an SSH server ({})", shorten(first_line)))
+    } else if answer.first() == Some(&0x15) {
+        Err("a TLS server (it answered a TLS alert)".into())
+    } else {
+        Err(format!(
+            "something that is not Redis (it answered {:?})",
+            shorten(first_line)
+        ))
     }
-    if first_line.starts_with("SSH-") {
-        return PortUse::Other(format!("an SSH server ({})", shorten(first_line)));
-    }
-    if answer.first() == Some(&0x15) {
-        return PortUse::Other("a TLS server (it answered a TLS alert)".into());
-    }
-    PortUse::Other(format!(
-        "something that is not Redis (it answered {:?})",
-        shorten(first_line)
-    ))
 }
 
-/// `python3 (pid 1234)` from `ss`, when ss is there and may see the process.
+/// `python3, pid 1234` from `ss`, when ss is there and may see the process.
 fn who_listens(port: u16) -> Option<String> {
     process::find("ss")?;
     let out = Cmd::new("ss")
@@ -123,7 +119,7 @@ fn who_listens(port: u16) -> Option<String> {
         .nth(1)
         .and_then(|rest| rest.split([',', ')']).next());
     Some(match pid {
-        Some(pid) => format!("{name} (pid {pid})"),
+        Some(pid) => format!("{name}, pid {pid}"),
         None => name.to_string(),
     })
 }
@@ -144,34 +140,35 @@ fn shorten(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn judged(bytes: &[u8]) -> PortUse {
+    fn judged(bytes: &[u8]) -> Result<String, String> {
         judge(&Some(bytes.to_vec()))
     }
 
     #[test]
     fn redis_answers_are_recognised() {
-        assert!(matches!(judged(b"+PONG\r\n"), PortUse::Redis(_)));
-        assert!(matches!(
-            judged(b"-NOAUTH Authentication required.\r\n"),
-            PortUse::Redis(_)
-        ));
-        assert!(matches!(
-            judged(b"-DENIED Redis is running in protected mode\r\n"),
-            PortUse::Redis(_)
-        ));
+        assert!(judged(b"+PONG\r\n").is_ok());
+        assert_eq!(
+            judged(b"-NOAUTH Authentication required.\r\n").unwrap(),
+            "it wants a password"
+        );
+        assert!(judged(b"-DENIED Redis is running in protected mode\r\n").is_ok());
     }
 
     #[test]
     fn other_programs_are_named() {
         assert_eq!(
-            judged(b"HTTP/1.1 400 Bad Request\r\n\r\n"),
-            PortUse::Other("an HTTP server (it answered HTTP/1.1 400 Bad Request)".into())
+            judged(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap_err(),
+            "an HTTP server (it answered HTTP/1.1 400 Bad Request)"
         );
+        let html = judged(b"<!DOCTYPE HTML>\n<html lang=\"en\">").unwrap_err();
+        assert!(html.starts_with("an HTTP server"), "{html}");
         assert!(
-            matches!(judged(b"SSH-2.0-OpenSSH_9.2\r\n"), PortUse::Other(w) if w.starts_with("an SSH"))
+            judged(b"SSH-2.0-OpenSSH_9.2\r\n")
+                .unwrap_err()
+                .starts_with("an SSH server")
         );
-        assert!(matches!(judge(&None), PortUse::Other(w) if w.contains("does not answer")));
-        assert!(matches!(judged(b""), PortUse::Other(w) if w.contains("closed")));
+        assert!(judge(&None).unwrap_err().contains("does not answer"));
+        assert!(judged(b"").unwrap_err().contains("closed"));
     }
 
     #[test]

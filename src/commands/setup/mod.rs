@@ -196,7 +196,7 @@ fn look_at_port(
                 "a Redis already answers on {address} ({how}): using it, nothing new is started"
             ),
         ),
-        PortUse::Other(what) => {
+        PortUse::Other { what, holder } => {
             let port = target.port.value;
             let hint = match (method, package_conf) {
                 (SetupMethod::Docker, _) => match look::free_port_near(port) {
@@ -211,7 +211,11 @@ fn look_at_port(
                 ),
                 _ => "stop it, or choose another port with --port".to_string(),
             };
-            let err = Error::external(format!("{address} is taken by {what}, not by Redis"))
+            let held = holder
+                .as_ref()
+                .map(|process| format!(" ({process})"))
+                .unwrap_or_default();
+            let err = Error::external(format!("{address} is taken by {what}{held}, not by Redis"))
                 .with_hint(hint);
             return Err(journal.fail(progress, "port", &err));
         }
