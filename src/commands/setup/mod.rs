@@ -213,9 +213,9 @@ fn look_at_port(
             };
             let held = holder
                 .as_ref()
-                .map(|process| format!(" ({process})"))
+                .map(|process| format!(": {process}"))
                 .unwrap_or_default();
-            let err = Error::external(format!("{address} is taken by {what}{held}, not by Redis"))
+            let err = Error::external(format!("{address} is taken by {what}, not by Redis{held}"))
                 .with_hint(hint);
             return Err(journal.fail(progress, "port", &err));
         }
