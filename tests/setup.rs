@@ -491,6 +491,13 @@ fn bad_input_is_exit_2_before_any_command() {
         .run()
         .code(2)
         .stderr_has(".env:2");
+    std::fs::write(&env_path, "APP=1\n").unwrap();
+    docker_setup(&docker, dir.path(), free_port())
+        .args(["--require-pass", "--no-env", "--yes"])
+        .run()
+        .code(2)
+        .stderr_has("--no-env: a generated password would be written nowhere");
+    std::fs::write(&env_path, "APP=1\nthis is not a pair\n").unwrap();
     Imcache::new()
         .dir(dir.path())
         .args(["setup", "apt", "--expose", "--yes"])
