@@ -30,6 +30,17 @@ pub struct PendingWrite {
 impl PendingWrite {
     /// Reads `path` (a missing file is an empty one) and merges `updates` into it.
     pub fn prepare(path: &Path, updates: &[Update]) -> Result<PendingWrite> {
+        // Found now rather than after Redis was started: the file can only go where a folder is.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(Error::usage(format!(
+                    "{}: the folder {} does not exist",
+                    path.display(),
+                    dir.display()
+                ))
+                .with_hint("create it first, or point --env-file at the app's folder"));
+            }
+        }
         let (old, old_mode) = match std::fs::read(path) {
             Ok(bytes) => {
                 let text = String::from_utf8(bytes).map_err(|_| {
@@ -182,6 +193,14 @@ mod tests {
         assert!(!pending.changes_text() && pending.tightens_mode());
         assert!(pending.commit().unwrap());
         assert_eq!(mode(&path), 0o600);
+    }
+
+    #[test]
+    fn a_missing_folder_is_found_before_anything_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = PendingWrite::prepare(&dir.path().join("nope/.env"), &[]).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Usage);
+        assert!(err.message.contains("does not exist"), "{}", err.message);
     }
 
     #[test]
