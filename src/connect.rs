@@ -100,6 +100,10 @@ pub fn wait_until_ready(
     let started = Instant::now();
     let mut delay = Duration::from_millis(5);
     loop {
+        // Ctrl-C under process::catch_interrupts ends the wait (setup reports it, exit 130).
+        if crate::process::interrupted() {
+            return Err(Error::interrupted());
+        }
         match open(settings) {
             Ok(conn) => return Ok(conn),
             Err(err) if is_transient(&err) && started.elapsed() + delay < wait => {

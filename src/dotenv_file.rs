@@ -4,7 +4,13 @@
 //! `.env:3` and a parse error names its line, and the byte layout of the file, so that writing
 //! changes only the REDIS_* lines and keeps every other byte.
 
+mod merge;
+mod save;
+
 use std::path::{Path, PathBuf};
+
+pub use merge::{Update, check_value, merge, quote_value};
+pub use save::{GitExposure, PendingWrite, SECRET_MODE, git_exposure};
 
 use crate::error::{Error, Result};
 

@@ -177,6 +177,65 @@ pub fn apt_start_command() -> Cmd {
     as_root(cmd)
 }
 
+/// `systemctl enable redis-server` (through sudo when not root) when systemd runs, so the apt
+/// Redis comes back after a reboot; None without systemd (the init script's links do that).
+pub fn apt_enable_command() -> Option<Cmd> {
+    systemd_is_init().then(|| as_root(Cmd::new("systemctl").args(["enable", "redis-server"])))
+}
+
+/// The config file Debian's redis-server package starts the server with.
+pub const APT_REDIS_CONF: &str = "/etc/redis/redis.conf";
+
+/// The port a redis.conf makes the server listen on (the last `port` line wins, as in Redis);
+/// None when the file cannot be read or sets no port.
+pub fn conf_port(path: &Path) -> Option<u16> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().rev().find_map(|line| {
+        let mut words = line.split_whitespace();
+        let name = words.next()?;
+        let value = words.next()?;
+        if name.eq_ignore_ascii_case("port") {
+            value.trim_matches('"').parse().ok()
+        } else {
+            None
+        }
+    })
+}
+
+/// Homebrew's prefix (`brew --prefix`): its redis.conf is `PREFIX/etc/redis.conf`, its log
+/// `PREFIX/var/log/redis.log`.
+pub fn brew_prefix() -> Option<std::path::PathBuf> {
+    let out = Cmd::new("brew").arg("--prefix").run(QUERY_TIMEOUT).ok()?;
+    let prefix = out.stdout.trim();
+    (out.success() && !prefix.is_empty()).then(|| prefix.into())
+}
+
+/// Whether commands can be run as root without a question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sudo {
+    /// We are root, or `sudo -n true` works.
+    Ready,
+    /// Not root and no sudo program.
+    Missing,
+    /// sudo wants a password it cannot ask for here; sudo's own words.
+    NeedsPassword(String),
+}
+
+/// Asks `sudo -n true` when we are not root: sudo never prompts behind a spinner.
+pub fn sudo_ready() -> Sudo {
+    if process::is_root() {
+        return Sudo::Ready;
+    }
+    if process::find("sudo").is_none() {
+        return Sudo::Missing;
+    }
+    match Cmd::new("sudo").args(["-n", "true"]).run(QUERY_TIMEOUT) {
+        Ok(out) if out.success() => Sudo::Ready,
+        Ok(out) => Sudo::NeedsPassword(first_line(&out.output_tail(3))),
+        Err(err) => Sudo::NeedsPassword(err.message),
+    }
+}
+
 /// `cmd` itself when we are root, `sudo -n cmd` otherwise (never prompting behind a spinner).
 pub fn as_root(cmd: Cmd) -> Cmd {
     if process::is_root() {

@@ -6,6 +6,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -112,6 +113,12 @@ impl Cmd {
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break Some(status),
+                Ok(None) if interrupted() => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err(Error::interrupted()
+                        .with_hint(format!("`{}` was stopped by Ctrl-C", self.display())));
+                }
                 Ok(None) if started.elapsed() >= timeout => {
                     let _ = child.kill();
                     timed_out = true;
@@ -162,6 +169,22 @@ impl Cmd {
         }
         Err(Error::external(message))
     }
+}
+
+/// Set by the Ctrl-C handler of `catch_interrupts`.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// From now on Ctrl-C does not kill imcache: it is noted, the program being run is stopped, and
+/// the command unwinds to a state it can report (setup leaves .env as it was). Call it once a
+/// command starts changing things; before that the default (die at once) loses nothing.
+pub fn catch_interrupts() -> Result<()> {
+    ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst))
+        .map_err(|err| Error::external(format!("cannot install the Ctrl-C handler: {err}")))
+}
+
+/// True once Ctrl-C was pressed under `catch_interrupts`.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
 }
 
 /// Where a program is on PATH.

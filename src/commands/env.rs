@@ -124,16 +124,9 @@ impl EnvReport {
     }
 }
 
-/// Single quotes when the value needs them (dotenvy takes single-quoted values literally).
+/// Quoted exactly as `setup` writes .env values, so these lines read back the same.
 fn quote(value: &str) -> String {
-    if value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-/:@".contains(c))
-    {
-        value.to_string()
-    } else {
-        format!("'{}'", value.replace('\'', "\\'"))
-    }
+    crate::dotenv_file::quote_value(value)
 }
 
 impl serde::Serialize for EnvReport {

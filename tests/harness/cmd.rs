@@ -20,7 +20,11 @@ pub struct Imcache {
     stdin: Vec<u8>,
     path_prefix: Vec<PathBuf>,
     kill_after: Duration,
+    unprivileged: bool,
 }
+
+/// The user `unprivileged` runs as when the tests run as root (nobody on Debian).
+pub const NOBODY: u32 = 65534;
 
 /// What a run did.
 pub struct Run {
@@ -41,6 +45,7 @@ impl Imcache {
             stdin: Vec::new(),
             path_prefix: Vec::new(),
             kill_after: Duration::from_secs(60),
+            unprivileged: false,
         }
     }
 
@@ -80,6 +85,13 @@ impl Imcache {
         self
     }
 
+    /// Run as user and group 65534 when the tests run as root, so code paths for a normal user
+    /// (sudo) run too; the folders it needs must be open to that user.
+    pub fn unprivileged(mut self) -> Self {
+        self.unprivileged = true;
+        self
+    }
+
     pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
         self.stdin = input.into();
         self
@@ -116,6 +128,11 @@ impl Imcache {
             .stderr(Stdio::piped());
         for (name, value) in &self.envs {
             command.env(name, value);
+        }
+        // SAFETY: geteuid has no preconditions.
+        if self.unprivileged && unsafe { libc::geteuid() } == 0 {
+            use std::os::unix::process::CommandExt;
+            command.uid(NOBODY).gid(NOBODY);
         }
         let started = Instant::now();
         let mut child = command.spawn().expect("run imcache");
