@@ -100,8 +100,8 @@ pub fn wait_until_ready(
     let started = Instant::now();
     let mut delay = Duration::from_millis(5);
     loop {
-        // Ctrl-C under process::catch_interrupts ends the wait (setup reports it, exit 130).
-        if crate::process::interrupted() {
+        // Ctrl-C caught by the command ends the wait (setup reports it, exit 130).
+        if crate::interrupt::interrupted() {
             return Err(Error::interrupted());
         }
         match open(settings) {

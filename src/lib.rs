@@ -13,6 +13,7 @@ pub mod dotenv_file;
 pub mod error;
 pub mod info;
 pub mod install;
+pub mod interrupt;
 pub mod output;
 pub mod process;
 pub mod redis_conf;

@@ -6,7 +6,6 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -113,7 +112,7 @@ impl Cmd {
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break Some(status),
-                Ok(None) if interrupted() => {
+                Ok(None) if crate::interrupt::interrupted() => {
                     let _ = child.kill();
                     let _ = child.wait();
                     return Err(Error::interrupted()
@@ -169,22 +168,6 @@ impl Cmd {
         }
         Err(Error::external(message))
     }
-}
-
-/// Set by the Ctrl-C handler of `catch_interrupts`.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// From now on Ctrl-C does not kill imcache: it is noted, the program being run is stopped, and
-/// the command unwinds to a state it can report (setup leaves .env as it was). Call it once a
-/// command starts changing things; before that the default (die at once) loses nothing.
-pub fn catch_interrupts() -> Result<()> {
-    ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst))
-        .map_err(|err| Error::external(format!("cannot install the Ctrl-C handler: {err}")))
-}
-
-/// True once Ctrl-C was pressed under `catch_interrupts`.
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
 }
 
 /// Where a program is on PATH.

@@ -5,13 +5,13 @@
 //! then CONFIG REWRITE. A failure or Ctrl-C after the file was written puts the original back.
 
 mod file;
-mod interrupt;
 mod live;
 mod report;
 mod warnings;
 
 use crate::cli::{ConnArgs, Policy, Profile, TuneArgs};
 use crate::error::{Error, Kind, Result, Status};
+use crate::interrupt;
 use crate::output::Output;
 use crate::redis_conf::values::GUIDE_SAVE_RULES;
 use crate::redis_conf::{SaveRules, Size, Tuning};
@@ -146,7 +146,7 @@ fn commit(
     tuning: &Tuning,
     report: &mut TuneReport,
 ) -> Result<Status> {
-    interrupt::begin_changes()?;
+    interrupt::catch()?;
     let mut backup = None;
     if let Some(file) = file.filter(|f| f.changes()) {
         backup = Some(file.commit().map_err(stopped)?);

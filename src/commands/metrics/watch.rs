@@ -6,8 +6,6 @@
 //! after a whole sample, with exit 0.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
@@ -17,6 +15,7 @@ use super::snapshot::{Interval, Sampler, Snapshot, interval_hit_rate};
 use super::{clock, table, warnings};
 use crate::cli::MetricsFormat;
 use crate::error::{Error, Kind, Result, Status};
+use crate::interrupt;
 use crate::output::Output;
 use crate::settings::Settings;
 
@@ -59,10 +58,11 @@ pub fn run(
     app: Option<&AppEndpoint>,
     out: &Output,
 ) -> Result<Status> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
-        .map_err(|err| Error::check(format!("cannot catch Ctrl-C: {err}")))?;
+    // Ctrl-C ends a watch as it was asked to: exit 0, not 130.
+    interrupt::install(out);
+    if interrupt::catch().is_err() {
+        return Ok(Status::Success);
+    }
 
     let mut view = match (format, out.stdout_tty) {
         (MetricsFormat::Json, _) => View::JsonLines,
@@ -80,6 +80,10 @@ pub fn run(
     let mut taken: u64 = 0;
     loop {
         let snapshot = sampler.sample();
+        if interrupt::interrupted() {
+            // The sample a Ctrl-C cut short is not an outage.
+            return Ok(Status::Success);
+        }
         taken += 1;
         let interval = baseline
             .as_ref()
@@ -153,7 +157,7 @@ pub fn run(
             });
         }
         next_tick = (next_tick + every).max(Instant::now());
-        if !sleep_until(next_tick, &stop) {
+        if !sleep_until(next_tick) {
             return Ok(Status::Success);
         }
     }
@@ -219,9 +223,9 @@ fn outage_note(err: &Error, every: Duration) -> String {
 }
 
 /// Sleeps until `deadline` in short slices; false when Ctrl-C came first.
-fn sleep_until(deadline: Instant, stop: &AtomicBool) -> bool {
+fn sleep_until(deadline: Instant) -> bool {
     loop {
-        if stop.load(Ordering::SeqCst) {
+        if interrupt::interrupted() {
             return false;
         }
         let now = Instant::now();

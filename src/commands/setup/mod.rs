@@ -26,8 +26,8 @@ use crate::connect::{self, Conn};
 use crate::dotenv_file::PendingWrite;
 use crate::error::{Error, Kind, Reason, Result, Status};
 use crate::install::{self, APT_REDIS_CONF};
+use crate::interrupt;
 use crate::output::{CheckStatus, Output};
-use crate::process;
 use crate::settings::{DEFAULT_PORT, Settings, process_env};
 
 use look::PortUse;
@@ -38,6 +38,7 @@ use report::{Halt, Journal, SetupReport, Step};
 const VERIFY_TTL: u64 = 60;
 
 pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
+    interrupt::install(out);
     reject_flags(args.method, args)?;
     let resolved = Settings::resolve(conn, &process_env)?;
     let mut journal = Journal::new(out);
@@ -130,7 +131,7 @@ fn setup(
     if !args.yes && (!plan.actions.is_empty() || env_changes) {
         ask(out, &plan, &then)?;
     }
-    process::catch_interrupts()?;
+    interrupt::catch()?;
     plan.carry_out(journal)?;
     let conn = wait(journal, &target, args.wait, &plan.wait_hint)?;
     prove(journal, &target, conn)?;

@@ -93,7 +93,7 @@ fn run_action(journal: &mut Journal, action: &Action) -> Result<(), Halt> {
         Err(err) => return Err(journal.fail_command(progress, action.name, &err, shown, None)),
     };
     let output = finished.output_tail(20);
-    if crate::process::interrupted() {
+    if crate::interrupt::interrupted() {
         // On a terminal Ctrl-C reaches the child too, which may have died of it first.
         let err = Error::interrupted().with_hint(format!("`{shown}` was stopped by Ctrl-C"));
         return Err(journal.fail_command(progress, action.name, &err, shown, Some(output)));

@@ -67,7 +67,7 @@ pub fn intent(pending: &PendingWrite) -> String {
 /// Writes .env (unless Ctrl-C came first) and records the step.
 pub fn commit(journal: &mut Journal, pending: &PendingWrite) -> Result<(), Halt> {
     let path = pending.path.display().to_string();
-    if crate::process::interrupted() {
+    if crate::interrupt::interrupted() {
         journal.note(Step::new(
             "env",
             CheckStatus::Skip,

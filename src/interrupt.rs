@@ -1,9 +1,11 @@
-//! Ctrl-C during tune. Before anything is written the process exits 130 at once, from the signal
-//! handler itself (there is nothing to undo, and no temp file exists yet). Once changes begin,
-//! the signal only raises a flag: the step in progress completes (an atomic write never leaves a
-//! temp file behind, a socket read returns early) and the caller rolls back, then exits 130.
-//! A plain sigaction rather than a handler thread: the flag is set before an interrupted read
-//! returns, so an interrupted step is never mistaken for a network failure.
+//! Ctrl-C, one way for every command. After `install`, SIGINT ends imcache at once with exit 130
+//! and the usual error (and JSON error document), written from the handler itself: nothing has
+//! been changed yet, so nothing is lost. After `catch`, SIGINT only raises a flag that long work
+//! checks: a child program is killed (process.rs), a wait for a server ends (connect.rs), a
+//! watch stops; the command then unwinds to a state it can report (setup leaves .env as it was,
+//! tune rolls its edit back, `metrics --watch` ends with exit 0).
+//! A plain sigaction rather than a handler thread (the ctrlc crate): the flag is set before an
+//! interrupted read returns, so an interrupted step is never mistaken for a network failure.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,12 +18,12 @@ static COMMITTING: AtomicBool = AtomicBool::new(false);
 /// What the handler prints on stderr and stdout, rendered beforehand (it may not allocate).
 static FAREWELL: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
 
-/// The error an interrupted tune ends with.
+/// The error an interrupted command ends with.
 pub fn interrupted_error(detail: &str) -> Error {
     Error::interrupted().with_hint(detail.to_string())
 }
 
-/// Installs the SIGINT handler.
+/// Installs the SIGINT handler: from now on Ctrl-C exits 130 at once, saying nothing changed.
 pub fn install(out: &Output) {
     let err = interrupted_error("nothing was changed");
     let stderr = format!("{}\n", out.error_text(&err)).into_bytes();
@@ -60,7 +62,8 @@ extern "C" fn on_interrupt(_signal: libc::c_int) {
 
 /// From here on Ctrl-C only raises the flag; fails when it came first. The handler and this
 /// function each store their flag before they read the other's, so one of them always sees it.
-pub fn begin_changes() -> Result<()> {
+/// Without `install` before it, Ctrl-C keeps its default (the process dies).
+pub fn catch() -> Result<()> {
     COMMITTING.store(true, Ordering::SeqCst);
     if interrupted() {
         return Err(interrupted_error("nothing was changed"));
@@ -68,6 +71,7 @@ pub fn begin_changes() -> Result<()> {
     Ok(())
 }
 
+/// True once Ctrl-C was pressed after `catch`.
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
