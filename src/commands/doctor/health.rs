@@ -281,16 +281,9 @@ pub fn save_rules(server: &Server, settings: &Settings) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::info::Info;
-    use std::collections::BTreeMap;
-    use std::time::Instant;
 
     fn server(info: &str) -> Server {
-        Server {
-            info: Info::parse(info),
-            info_at: Instant::now(),
-            config: Ok(BTreeMap::new()),
-        }
+        Server::from_info(info)
     }
 
     #[test]

@@ -186,15 +186,9 @@ pub fn size(bytes: u64) -> String {
 mod tests {
     use super::*;
     use crate::output::CheckStatus;
-    use std::collections::BTreeMap;
-    use std::time::Instant;
 
     fn server(info: &str) -> Server {
-        Server {
-            info: Info::parse(info),
-            info_at: Instant::now(),
-            config: Ok(BTreeMap::new()),
-        }
+        Server::from_info(info)
     }
 
     #[test]

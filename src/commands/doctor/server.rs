@@ -32,6 +32,16 @@ pub struct Server {
 }
 
 impl Server {
+    /// A server known only by an INFO text and an empty CONFIG GET, for unit tests of checks.
+    #[cfg(test)]
+    pub fn from_info(info: &str) -> Server {
+        Server {
+            info: Info::parse(info),
+            info_at: Instant::now(),
+            config: Ok(BTreeMap::new()),
+        }
+    }
+
     pub fn fetch(con: &mut redis::Connection) -> Result<Server, String> {
         let info_at = Instant::now();
         let info = info::fetch(con, &[]).map_err(|err| format!("INFO failed: {err}"))?;
