@@ -1,5 +1,5 @@
 //! The command line as a whole: exit codes of help and usage errors, global options after the
-//! command, quiet broken pipes, and the commands that are not built yet.
+//! command, quiet broken pipes.
 
 use std::os::fd::FromRawFd;
 use std::process::{Command, Stdio};
