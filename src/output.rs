@@ -303,8 +303,13 @@ impl Output {
     pub fn step(&self, label: &str) -> Progress<'_> {
         let bar = if self.stderr_tty && !self.quiet {
             let bar = indicatif::ProgressBar::new_spinner();
+            // indicatif styles by its own rules; colour follows ours (NO_COLOR, --color).
+            let template = match self.stderr.on {
+                true => "{spinner} {msg} {elapsed:.dim}",
+                false => "{spinner} {msg} {elapsed}",
+            };
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed:.dim}")
+                indicatif::ProgressStyle::with_template(template)
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
             bar.set_message(label.to_string());
