@@ -15,7 +15,9 @@ pub mod info;
 pub mod install;
 pub mod interrupt;
 pub mod output;
+pub mod probe;
 pub mod process;
+pub mod procfs;
 pub mod redis_conf;
 pub mod settings;
 

@@ -152,7 +152,16 @@ fn an_http_server_on_the_port_is_not_redis() {
         .json();
     doc.expect("tcp", "pass");
     let redis = doc.expect("redis", "fail");
-    assert!(redis.detail.contains("an HTTP server answers"), "{redis:?}");
+    assert!(
+        redis.detail.contains("not Redis on 127.0.0.1:"),
+        "{redis:?}"
+    );
+    assert!(
+        redis
+            .detail
+            .contains("an HTTP server (it answered HTTP/1.1"),
+        "{redis:?}"
+    );
     assert!(redis.detail.contains("HTTP/1.1 400"), "{redis:?}");
     assert!(doc.hint("redis").contains("another service"), "{redis:?}");
     doc.expect("auth", "skip");

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use super::conf_file::{ConfFile, DEBIAN_CONF};
-use super::procfs::{self, Machine};
 use crate::error::{Error, Reason};
 use crate::output::Check;
+use crate::procfs::{self, Machine};
 use crate::settings::Settings;
 
 /// The tls check once the handshake (if any) worked.

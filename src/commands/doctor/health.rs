@@ -6,10 +6,10 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::procfs::{self, Machine};
 use super::server::Server;
 use super::sources::{self, Profile};
 use crate::output::Check;
+use crate::procfs::{self, Machine};
 use crate::settings::Settings;
 
 pub fn role(server: &Server, settings: &Settings) -> Check {
@@ -166,12 +166,9 @@ fn dir_problem(server: &Server, machine: &Machine) -> (String, String) {
             );
         }
     }
-    let server_uid = pid.and_then(procfs::process_uid);
-    let writable = match server_uid {
-        Some(0) | None => true,
-        Some(uid) => (meta.uid() == uid && meta.mode() & 0o200 != 0) || meta.mode() & 0o002 != 0,
-    };
-    if let Some(uid) = server_uid.filter(|_| !writable) {
+    let owner = pid.and_then(procfs::process_owner);
+    let writable = owner.is_none_or(|(uid, gid)| procfs::may_write(&meta, uid, gid));
+    if let Some((uid, _)) = owner.filter(|_| !writable) {
         let user = user_name(uid).unwrap_or_else(|| uid.to_string());
         return (
             format!(

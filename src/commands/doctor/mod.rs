@@ -14,7 +14,6 @@ mod conf_file;
 mod health;
 mod host;
 mod memory;
-mod procfs;
 mod reach;
 mod refused;
 mod report;
@@ -33,8 +32,8 @@ use crate::error::{Kind, Result, Status};
 use crate::output::{Check, CheckStatus, Output};
 use crate::settings::{Settings, process_env};
 
+use crate::procfs::Machine;
 use memory::TuneFix;
-use procfs::Machine;
 use report::DoctorReport;
 use server::Server;
 use sources::Profile;

@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use redis::Value;
 
-use super::procfs::Machine;
 use super::{access, tcp, unanswered};
 use crate::connect::{self, Conn};
 use crate::error::{Error, Reason};
 use crate::output::{Check, CheckStatus};
+use crate::procfs::Machine;
 use crate::settings::Settings;
 
 pub const NAMES: [&str; 4] = ["tcp", "redis", "tls", "auth"];

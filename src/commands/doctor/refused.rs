@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::conf_file::{ConfFile, DEBIAN_CONF};
-use super::procfs::{self, Machine};
 use crate::install::{self, Container, Service};
 use crate::process;
+use crate::procfs::{self, Machine};
 use crate::settings::{Layer, Settings};
 
 /// The container `imcache setup docker` creates.

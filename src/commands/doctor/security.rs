@@ -5,9 +5,9 @@
 
 use std::net::IpAddr;
 
-use super::procfs::Machine;
 use super::server::Server;
 use crate::output::Check;
+use crate::procfs::Machine;
 use crate::settings::Settings;
 
 pub fn exposure(settings: &Settings, server: &Server, machine: &Machine) -> Check {

@@ -6,9 +6,9 @@
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Instant;
 
-use super::procfs::{self, Machine};
 use super::refused;
 use crate::output::Check;
+use crate::procfs::{self, Machine};
 use crate::settings::Settings;
 
 pub fn check(settings: &Settings, machine: &Machine) -> Check {

@@ -2,15 +2,15 @@
 //! (a stopped, busy or paused process: /proc says which, and whose the port is) or something
 //! answers that is not Redis (its first words say what it is).
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::ToSocketAddrs;
 use std::time::Duration;
 
-use super::procfs::{self, Machine};
 use super::refused::CONTAINER;
 use crate::error::Error;
 use crate::install::{self, Container};
 use crate::output::Check;
+use crate::probe;
+use crate::procfs::{self, Machine};
 use crate::settings::Settings;
 
 /// TCP connected, but PING got no reply within the timeout: a process is there and silent.
@@ -56,16 +56,15 @@ pub fn no_reply(settings: &Settings, machine: &Machine) -> Check {
 /// Something answered, but not in RESP: say what it said and who it is.
 pub fn not_redis(settings: &Settings, machine: &Machine, err: &Error) -> Check {
     let addr = settings.address();
-    let said = first_words(settings);
-    let what = match said.as_deref() {
-        Some(line) if line.starts_with("HTTP/") => {
-            format!("an HTTP server answers on {addr}, not Redis (it replied \"{line}\" to PING)")
-        }
-        Some(line) if line.starts_with("SSH-") => {
-            format!("an SSH server answers on {addr}, not Redis (\"{line}\")")
-        }
-        Some(line) => format!("something that is not Redis answers on {addr}: \"{line}\""),
-        None => err.message.clone(),
+    let timeout = settings.timeout.min(Duration::from_secs(2));
+    let heard = (settings.host.value.as_str(), settings.port.value)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .and_then(|first| probe::ping(&first, timeout).ok());
+    let what = match heard.as_ref().map(probe::judge) {
+        Some(Err(stranger)) => format!("not Redis on {addr}: {stranger}"),
+        _ => err.message.clone(),
     };
     let who = machine
         .owner_of(settings.port.value)
@@ -75,33 +74,4 @@ pub fn not_redis(settings: &Settings, machine: &Machine, err: &Error) -> Check {
         "point the app at Redis's port: {} comes from {}, and another service has it",
         settings.port.value, settings.port.source
     ))
-}
-
-/// The first line a plain `PING` gets back, printable and short.
-fn first_words(settings: &Settings) -> Option<String> {
-    let addr = (settings.host.value.as_str(), settings.port.value)
-        .to_socket_addrs()
-        .ok()?
-        .next()?;
-    let timeout = settings.timeout.min(Duration::from_secs(2));
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).ok()?;
-    stream.set_read_timeout(Some(timeout)).ok()?;
-    stream.write_all(b"PING\r\n").ok()?;
-    let mut buf = [0u8; 256];
-    let n = stream.read(&mut buf).ok()?;
-    let text = String::from_utf8_lossy(&buf[..n]);
-    let line: String = text
-        .lines()
-        .next()?
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '?'
-            }
-        })
-        .take(60)
-        .collect();
-    (!line.trim().is_empty()).then(|| line.trim().to_string())
 }

@@ -8,6 +8,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use crate::cli::Policy;
+use crate::procfs;
 use crate::redis_conf::{Config, Tuning};
 
 use super::file::FilePlan;
@@ -54,7 +55,7 @@ fn memory(
     // The server's own machine when we talk to it; this machine for a local file.
     let total = match live {
         Some(live) => live.info.u64("total_system_memory").filter(|t| *t > 0),
-        None if file.is_some() => this_machine_memory(),
+        None if file.is_some() => procfs::memory_total(),
         None => None,
     };
     if let Some(total) = total.filter(|t| bytes > *t) {
@@ -105,8 +106,11 @@ fn persistence(file: Option<&FilePlan>, live: Option<&LivePlan>, warnings: &mut 
                 live.dir.as_deref().unwrap_or("its dir")
             ));
         } else if let (Some(dir), true) = (&live.dir, live.settings.is_local()) {
-            let pid = live.info.u64("process_id").unwrap_or(0);
-            if let Some((uid, gid)) = process_owner(pid) {
+            let pid = live
+                .info
+                .u64("process_id")
+                .and_then(|p| u32::try_from(p).ok());
+            if let Some((uid, gid)) = pid.and_then(procfs::process_owner) {
                 if let Some(problem) = dir_problem(Path::new(dir), uid, gid) {
                     warnings.push(format!("the server's dir {problem}; {THEN}"));
                 }
@@ -143,49 +147,13 @@ fn dir_problem(dir: &Path, uid: u32, gid: u32) -> Option<String> {
         return Some(format!("{shown} is not a folder"));
     }
     let mode = meta.mode();
-    let writable = uid == 0
-        || if meta.uid() == uid {
-            mode & 0o200 != 0
-        } else if meta.gid() == gid {
-            mode & 0o020 != 0
-        } else {
-            mode & 0o002 != 0
-        };
-    (!writable).then(|| {
+    (!procfs::may_write(&meta, uid, gid)).then(|| {
         format!(
             "{shown} (owner uid {}, mode {:o}) is not writable by uid {uid}",
             meta.uid(),
             mode & 0o7777
         )
     })
-}
-
-/// The real uid and gid of a local process, from /proc (Linux).
-fn process_owner(pid: u64) -> Option<(u32, u32)> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let first = |field: &str| -> Option<u32> {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))?
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()
-    };
-    Some((first("Uid:")?, first("Gid:")?))
-}
-
-fn this_machine_memory() -> Option<u64> {
-    let meminfo = fs::read_to_string("/proc/meminfo").ok()?;
-    let kib: u64 = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    kib.checked_mul(1024)
 }
 
 fn gib(bytes: u64) -> String {

@@ -1,7 +1,8 @@
-//! What this machine's /proc says about listening sockets and the processes behind them. doctor
-//! asks it when the server is local: which redis-server runs and on which port (when the port is
-//! refused), whether the process holding the port is stopped (when it does not answer), whether the
-//! port is open on all interfaces. The sockets come from /proc/net/tcp{,6} (LISTEN entries), their
+//! What this machine's /proc says about listening sockets and the processes behind them, for a
+//! server on this machine. doctor asks which redis-server runs and on which port (when the port
+//! is refused), whether the process holding the port is stopped (when it does not answer),
+//! whether the port is open on all interfaces; setup names what holds a port it wanted; tune and
+//! doctor ask which user the server runs as and whether it may write its `dir`. The sockets come from /proc/net/tcp{,6} (LISTEN entries), their
 //! owners from the `socket:[inode]` links in /proc/PID/fd; `ss` or `netstat` are asked only when
 //! /proc/net/tcp cannot be read. Everything here is read-only and never fails: what cannot be read
 //! is simply not known.
@@ -224,14 +225,51 @@ pub fn is_stopped(pid: u32) -> bool {
 
 /// The effective user id of a process.
 pub fn process_uid(pid: u32) -> Option<u32> {
+    process_owner(pid).map(|(uid, _)| uid)
+}
+
+/// The effective user and group ids of a process.
+pub fn process_owner(pid: u32) -> Option<(u32, u32)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
+    let effective = |field: &str| -> Option<u32> {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(field))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    Some((effective("Uid:")?, effective("Gid:")?))
+}
+
+/// Whether a process running as `uid`/`gid` may create files in a folder with this metadata
+/// (owner, group, then other bits; root always may).
+pub fn may_write(folder: &std::fs::Metadata, uid: u32, gid: u32) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let mode = folder.mode();
+    uid == 0
+        || if folder.uid() == uid {
+            mode & 0o200 != 0
+        } else if folder.gid() == gid {
+            mode & 0o020 != 0
+        } else {
+            mode & 0o002 != 0
+        }
+}
+
+/// This machine's memory (MemTotal), in bytes.
+pub fn memory_total() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: u64 = meminfo
         .lines()
-        .find_map(|line| line.strip_prefix("Uid:"))?
-        .split_whitespace()
-        .nth(1)?
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
         .parse()
-        .ok()
+        .ok()?;
+    kib.checked_mul(1024)
 }
 
 /// The command line of a process (Redis rewrites it into its process title unless
