@@ -4,21 +4,12 @@
 # needs, so about 1 s by design), and against a closed port (the refused path: the Docker, Homebrew
 # and dpkg queries plus one scan of /proc for listening sockets and their processes).
 # Needs hyperfine and redis-server.
-set -euo pipefail
-cd "$(dirname "$0")/.."
-cargo build --release --quiet
-bin="$PWD/target/release/imcache"
-work="$(mktemp -d)"
-port=$((20000 + RANDOM % 20000))
-closed=$((port + 1))
-trap 'kill "$(cat "$work/redis.pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$work"' EXIT
+source "$(dirname "$0")/lib.sh"
+start_redis --maxmemory 64mb --maxmemory-policy allkeys-lru
+closed=$((PORT + 1))
+(exec 3<>"/dev/tcp/127.0.0.1/$closed") 2>/dev/null && { echo "port $closed is taken; run again" >&2; exit 3; }
 
-redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --save "" --dir "$work" \
-  --maxmemory 64mb --maxmemory-policy allkeys-lru \
-  --pidfile "$work/redis.pid" --logfile "$work/redis.log"
-sleep 0.3
-
-cd "$work"
+cd "$BENCH_DIR"
 hyperfine --warmup 1 --runs 10 --shell=none -i \
-  --command-name "healthy local server" "$bin -H 127.0.0.1 -p $port doctor --json" \
-  --command-name "refused port" "$bin -H 127.0.0.1 -p $closed doctor --json"
+  --command-name "healthy local server" "$IMCACHE -H 127.0.0.1 -p $PORT doctor --json" \
+  --command-name "refused port" "$IMCACHE -H 127.0.0.1 -p $closed doctor --json"

@@ -1,33 +1,47 @@
-# Shared by the bench scripts: a release build, a throwaway redis-server on a free 127.0.0.1 port
-# in a temp dir (stopped on exit), and a check that hyperfine is installed.
+# Shared by the bench scripts: the tools they need, a release build ($IMCACHE), and a throwaway
+# redis-server on a free 127.0.0.1 port ($PORT) in a temp dir ($BENCH_DIR), stopped on exit.
+# Only flags say where Redis is: REDIS_* from the caller are unset and commands run in
+# $BENCH_DIR, where no .env lies.
 set -euo pipefail
 
-command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install -y hyperfine" >&2; exit 5; }
-command -v redis-server >/dev/null || { echo "redis-server is needed: apt-get install -y redis-server" >&2; exit 5; }
+for tool in cargo hyperfine redis-server redis-cli; do
+  command -v "$tool" >/dev/null || { echo "bench needs $tool (apt-get install -y hyperfine redis-server)" >&2; exit 5; }
+done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-cargo build --release --quiet
-IMCACHE="$PWD/target/release/imcache"
+cargo build --release --locked --quiet
+IMCACHE="${CARGO_TARGET_DIR:-$PWD/target}/release/imcache"
+unset REDIS_URL REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD REDIS_TLS REDIS_CACERT
 
 BENCH_DIR=$(mktemp -d)
-# A port nobody listens on (bash's /dev/tcp connects only when something is there).
-port_is_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-PORT=$(( 20000 + RANDOM % 20000 ))
-while ! port_is_free "$PORT"; do PORT=$(( PORT + 1 )); done
-
-start_redis() {
-  redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-    --dir "$BENCH_DIR" --logfile "$BENCH_DIR/redis.log" --pidfile "$BENCH_DIR/redis.pid" "$@"
-  for _ in $(seq 200); do
-    redis-cli -p "$PORT" ping >/dev/null 2>&1 && return 0
-    sleep 0.01
-  done
-  echo "redis-server did not start; see $BENCH_DIR/redis.log" >&2
-  exit 3
-}
-
+REDIS_PID=""
 stop_redis() {
-  if [ -f "$BENCH_DIR/redis.pid" ]; then kill "$(cat "$BENCH_DIR/redis.pid")" 2>/dev/null || true; fi
+  if [ -n "$REDIS_PID" ]; then
+    kill "$REDIS_PID" 2>/dev/null || true
+    wait "$REDIS_PID" 2>/dev/null || true
+  fi
   rm -rf "$BENCH_DIR"
 }
 trap stop_redis EXIT
+
+# start_redis [redis-server options]: a free port (nothing answers there), and our server alive
+# once it answers PING; another process may take the port in between, then try another.
+start_redis() {
+  for _ in $(seq 20); do
+    PORT=$(( 20000 + RANDOM % 40000 ))
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && continue
+    redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no \
+      --dir "$BENCH_DIR" --logfile "$BENCH_DIR/redis.log" "$@" &
+    REDIS_PID=$!
+    for _ in $(seq 500); do
+      kill -0 "$REDIS_PID" 2>/dev/null || break
+      [ "$(redis-cli -p "$PORT" ping 2>/dev/null)" = PONG ] && return 0
+      sleep 0.01
+    done
+    kill "$REDIS_PID" 2>/dev/null || true
+    wait "$REDIS_PID" 2>/dev/null || true
+    REDIS_PID=""
+  done
+  echo "could not start redis-server on a free port; see $BENCH_DIR/redis.log" >&2
+  exit 3
+}

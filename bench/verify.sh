@@ -19,6 +19,7 @@ redis-cli -p $PORT del "\$key" >/dev/null
 SCRIPT
 chmod +x "$BENCH_DIR/five-steps.sh"
 
+cd "$BENCH_DIR"
 hyperfine -N --warmup 20 --min-runs 300 "$@" \
   -n "imcache verify" "$IMCACHE verify -H 127.0.0.1 -p $PORT" \
   -n "redis-cli ping" "redis-cli -p $PORT ping" \
