@@ -1,5 +1,5 @@
 //! The one place where a failure becomes an exit code. Every error imcache reports carries a kind
-//! (which decides the exit code of DESIGN.md's table), a one-line message saying what went wrong,
+//! (which decides the exit code of the table in ARCHITECTURE.md, "Exit codes"), a one-line message saying what went wrong,
 //! and, when we know it, a one-line hint saying what to run or change to fix it.
 
 use serde::Serialize;
@@ -26,7 +26,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The exit code of DESIGN.md's table; the only place the numbers are written.
+    /// The exit code of ARCHITECTURE.md's "Exit codes" table; the only place the numbers are written.
     pub fn exit_code(self) -> u8 {
         match self {
             Kind::BrokenPipe => 0,

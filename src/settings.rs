@@ -67,7 +67,7 @@ impl Source {
         Source::new(Layer::Default, "")
     }
 
-    /// `flag`, `env`, `.env:3`, `prompt` or `default`: the label of DESIGN.md.
+    /// `flag`, `env`, `.env:3`, `prompt` or `default`: the labels of ARCHITECTURE.md, "Settings".
     pub fn label(&self) -> String {
         match &self.layer {
             Layer::Flag => "flag".into(),

@@ -264,4 +264,232 @@ fn overrides(config: &Config) -> Vec<Override> {
 }
 
 #[cfg(test)]
-mod tests;
+mod tests {
+    // The editing rules, one small config each, and the properties: a tuned file says what was
+    // asked, and tuning it again changes nothing.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::redis_conf::Line;
+    use crate::redis_conf::values::GUIDE_SAVE_RULES;
+
+    fn prod() -> Tuning {
+        Tuning {
+            maxmemory: Size::parse("256mb").unwrap(),
+            policy: Policy::AllkeysLru,
+            save: SaveRules(GUIDE_SAVE_RULES.to_vec()),
+        }
+    }
+
+    fn dev() -> Tuning {
+        Tuning {
+            save: SaveRules::default(),
+            ..prod()
+        }
+    }
+
+    fn tune(text: &str, tuning: &Tuning) -> String {
+        String::from_utf8(apply(text.as_bytes(), tuning).bytes).unwrap()
+    }
+
+    #[test]
+    fn missing_directives_go_after_their_commented_examples() {
+        let text = "# Save the DB to disk.\n#\n# save 3600 1 300 100 60 10000\n\nport 6379\n\
+                    # maxmemory <bytes>\n\n# maxmemory-policy noeviction\n# maxmemory-samples 5\n";
+        assert_eq!(
+            tune(text, &prod()),
+            "# Save the DB to disk.\n#\n# save 3600 1 300 100 60 10000\nsave 900 1\nsave 300 10\n\
+             save 60 10000\n\nport 6379\n# maxmemory <bytes>\nmaxmemory 256mb\n\n\
+             # maxmemory-policy noeviction\nmaxmemory-policy allkeys-lru\n# maxmemory-samples 5\n"
+        );
+    }
+
+    #[test]
+    fn without_examples_directives_are_appended() {
+        assert_eq!(
+            tune("port 6379", &dev()),
+            "port 6379\nmaxmemory 256mb\nmaxmemory-policy allkeys-lru\nsave \"\"\n"
+        );
+        assert_eq!(
+            tune("", &dev()),
+            "maxmemory 256mb\nmaxmemory-policy allkeys-lru\nsave \"\"\n"
+        );
+    }
+
+    #[test]
+    fn first_line_replaced_in_place_duplicates_removed_names_in_any_case() {
+        let text = "MAXMEMORY 1gb\nport 1\n  maxmemory 2gb\nMaxMemory-Policy noeviction\n";
+        assert_eq!(
+            tune(text, &dev()),
+            "maxmemory 256mb\nport 1\nmaxmemory-policy allkeys-lru\nsave \"\"\n"
+        );
+    }
+
+    #[test]
+    fn save_lines_become_one_block_where_the_first_stood() {
+        let text = "a 1\n  save 10 1\nb 2\nsave 20 2\nsave \"\"\nc 3\n";
+        assert_eq!(
+            tune(text, &prod()),
+            "a 1\n  save 900 1\n  save 300 10\n  save 60 10000\nb 2\nc 3\n\
+             maxmemory 256mb\nmaxmemory-policy allkeys-lru\n"
+        );
+        let edit = apply(text.as_bytes(), &prod());
+        let save = edit.changes.iter().find(|c| c.directive == "save").unwrap();
+        assert_eq!(
+            save.old.as_deref(),
+            Some(""),
+            "save \"\" last clears the earlier rules"
+        );
+        assert_eq!(save.new, "900 1 300 10 60 10000");
+    }
+
+    #[test]
+    fn crlf_quotes_and_other_bytes_are_kept() {
+        let text = "bind 127.0.0.1\r\nrequirepass \"p a$s\"\r\n# maxmemory <bytes>\r\nmaxmemory-policy 'noeviction'\r\n";
+        let out = tune(text, &prod());
+        assert_eq!(
+            out,
+            "bind 127.0.0.1\r\nrequirepass \"p a$s\"\r\n# maxmemory <bytes>\r\nmaxmemory 256mb\r\n\
+             maxmemory-policy allkeys-lru\r\nsave 900 1\r\nsave 300 10\r\nsave 60 10000\r\n"
+        );
+    }
+
+    #[test]
+    fn values_that_already_match_are_left_as_written() {
+        let text = "maxmemory \"268435456\"\nmaxmemory-policy ALLKEYS-LRU\nsave 900 1 300 10\nsave 60 10000\n";
+        let edit = apply(text.as_bytes(), &prod());
+        assert!(edit.changes.is_empty(), "{:?}", edit.changes);
+        assert_eq!(edit.bytes, text.as_bytes());
+    }
+
+    #[test]
+    fn old_values_are_what_redis_would_use() {
+        let text = "maxmemory 1gb\nmaxmemory 2gb\nsave 60 1\nsave 30 2\n";
+        let edit = apply(text.as_bytes(), &prod());
+        let old: Vec<_> = edit.changes.iter().map(|c| c.old.clone()).collect();
+        assert_eq!(old, [Some("2gb".into()), None, Some("60 1 30 2".into())]);
+    }
+
+    #[test]
+    fn an_include_after_a_tuned_line_is_reported() {
+        let text = "include /etc/redis/base.conf\nmaxmemory 1gb\ninclude /etc/redis/local.conf\n";
+        let edit = apply(text.as_bytes(), &dev());
+        assert_eq!(
+            edit.overrides,
+            [Override {
+                directive: "maxmemory",
+                line: 2,
+                include_line: 3,
+                include: "/etc/redis/local.conf".into(),
+            }]
+        );
+    }
+
+    #[test]
+    fn no_final_newline_gets_one_before_new_lines_only() {
+        assert_eq!(
+            tune("maxmemory 1mb", &dev()).lines().next(),
+            Some("maxmemory 256mb")
+        );
+        assert_eq!(
+            tune("# maxmemory <bytes>", &dev()),
+            "# maxmemory <bytes>\nmaxmemory 256mb\nmaxmemory-policy allkeys-lru\nsave \"\"\n"
+        );
+    }
+
+    fn tuning() -> impl Strategy<Value = Tuning> {
+        (
+            prop_oneof![Just("256mb"), Just("1gb"), Just("100m"), Just("0")],
+            prop_oneof![
+                Just(Policy::AllkeysLru),
+                Just(Policy::VolatileTtl),
+                Just(Policy::Noeviction)
+            ],
+            prop_oneof![
+                Just(vec![]),
+                Just(GUIDE_SAVE_RULES.to_vec()),
+                Just(vec![(60, 5)])
+            ],
+        )
+            .prop_map(|(size, policy, rules)| Tuning {
+                maxmemory: Size::parse(size).unwrap(),
+                policy,
+                save: SaveRules(rules),
+            })
+    }
+
+    /// Lines a real redis.conf has, and some it should not, in any order and line ending.
+    fn config_text() -> impl Strategy<Value = Vec<u8>> {
+        let line = prop_oneof![
+            Just("maxmemory 100mb"),
+            Just("MAXMEMORY 268435456"),
+            Just("  maxmemory-policy volatile-lru"),
+            Just("maxmemory-policy allkeys-lru"),
+            Just("save 900 1"),
+            Just("save \"\""),
+            Just("save 60"),
+            Just("# maxmemory <bytes>"),
+            Just("# save 3600 1 300 100 60 10000"),
+            Just("# Save the DB"),
+            Just("include /x.conf"),
+            Just("maxmemory \"2gb"),
+            Just("port 6379"),
+            Just(""),
+            Just("\t"),
+            Just("#"),
+        ];
+        let eol = prop_oneof![Just("\n"), Just("\r\n"), Just("")];
+        proptest::collection::vec((line, eol), 0..14).prop_map(|lines| {
+            lines
+                .into_iter()
+                .flat_map(|(l, e)| format!("{l}{e}").into_bytes())
+                .collect()
+        })
+    }
+
+    fn check_tuned(bytes: &[u8], tuning: &Tuning) -> Result<(), TestCaseError> {
+        let once = apply(bytes, tuning);
+        let twice = apply(&once.bytes, tuning);
+        prop_assert!(
+            twice.changes.is_empty(),
+            "second run changed {:?}",
+            twice.changes
+        );
+        prop_assert_eq!(&twice.bytes, &once.bytes);
+        let config = Config::parse(&once.bytes);
+        let last = |name: &str| config.last_value(name).unwrap_or_default();
+        prop_assert_eq!(parse_size(&last("maxmemory")), Ok(tuning.maxmemory.bytes));
+        prop_assert_eq!(parse_policy(&last("maxmemory-policy")), Some(tuning.policy));
+        prop_assert_eq!(save_rules(&config), Some(tuning.save.clone()));
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn tune_is_idempotent_on_config_like_files(bytes in config_text(), tuning in tuning()) {
+            check_tuned(&bytes, &tuning)?;
+        }
+
+        #[test]
+        fn tune_is_idempotent_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300), tuning in tuning()) {
+            check_tuned(&bytes, &tuning)?;
+        }
+
+        #[test]
+        fn only_tuned_lines_change(bytes in config_text(), tuning in tuning()) {
+            let edit = apply(&bytes, &tuning);
+            let kept = |text: &[u8]| -> Vec<Vec<u8>> {
+                let tuned = |l: &Line| ["maxmemory", "maxmemory-policy", "save"].iter().any(|n| l.directive(n).is_some());
+                Config::parse(text).lines.iter()
+                    .filter(|l| !tuned(l))
+                    .map(|l| {
+                        let body = l.raw.strip_suffix(b"\n").unwrap_or(&l.raw);
+                        body.strip_suffix(b"\r").unwrap_or(body).to_vec()
+                    })
+                    .collect()
+            };
+            prop_assert_eq!(kept(&edit.bytes), kept(&bytes));
+        }
+    }
+}

@@ -1,6 +1,6 @@
-//! The doctor's report: DESIGN.md's `{"ok", "target", "checks"}` document for `--json`, and for
-//! people a checklist like `flutter doctor`: one line per check, the fix indented under each
-//! warning and problem, a summary line at the end.
+//! The doctor's report: for `--json` the `{"ok", "target", "checks"}` document of
+//! ARCHITECTURE.md, "JSON shapes"; for people a checklist like `flutter doctor`: one line per
+//! check, the fix indented under each warning and problem, a summary line at the end.
 
 use serde::Serialize;
 

@@ -1,6 +1,7 @@
 //! What setup shows. Each step is shown while it runs (a spinner on a terminal, `==> step` lines
-//! in a CI log) and recorded; the record becomes the report: the JSON document of DESIGN.md
-//! (`{"ok", "method", "steps", "env_file", "target"}`) or its text twin. The output of an
+//! in a CI log) and recorded; the record becomes the report: the JSON document of
+//! ARCHITECTURE.md, "JSON shapes" (`{"ok", "method", "steps", "env_file", "target"}`) or its
+//! text twin. The output of an
 //! external command is kept with its step and shown when the step failed.
 
 use serde::Serialize;

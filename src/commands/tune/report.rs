@@ -1,6 +1,7 @@
 //! What tune shows: the diff, old and new value per directive for the file and for the server,
-//! where the change was kept, and the warnings. The JSON is DESIGN.md's shape
-//! `{"ok", "file", "backup", "live", "changes"}` plus `dry_run`, `diff` and `warnings`.
+//! where the change was kept, and the warnings. The JSON is the shape of ARCHITECTURE.md,
+//! "JSON shapes": `{"ok", "file", "backup", "live", "changes"}` plus `dry_run`, `diff` and
+//! `warnings`.
 
 use serde::Serialize;
 

@@ -179,7 +179,7 @@ fn reject_flags(method: SetupMethod, args: &SetupArgs) -> Result<()> {
     Err(Error::usage(format!("{flag} applies to setup docker, not setup {name}")).with_hint(hint))
 }
 
-/// Step 2 of the issue: a Redis on the port is used; anything else stops the run (exit 5).
+/// Look before acting: a Redis on the port is used; anything else stops the run (exit 5).
 fn look_at_port(
     journal: &mut Journal,
     target: &Settings,

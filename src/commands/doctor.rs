@@ -7,7 +7,8 @@
 //! instead of piling failures on one cause.
 //!
 //! Exit code: 1 when any check failed, an unreachable server included (its reason is in the
-//! checks; DESIGN.md: doctor exits 1 when it found a problem), else 0 (warnings allowed).
+//! checks; ARCHITECTURE.md, "Exit codes": doctor exits 1 when it found a problem), else 0
+//! (warnings allowed).
 
 mod access;
 mod conf_file;
