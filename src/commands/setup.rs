@@ -27,7 +27,7 @@ use crate::dotenv_file::PendingWrite;
 use crate::error::{Error, Kind, Reason, Result, Status};
 use crate::install::{self, APT_REDIS_CONF};
 use crate::interrupt;
-use crate::output::{CheckStatus, Output};
+use crate::output::{Check, CheckStatus, Output};
 use crate::settings::{DEFAULT_PORT, Settings, process_env};
 
 use look::PortUse;
@@ -146,7 +146,7 @@ fn setup(
     let recorded = journal
         .steps
         .last()
-        .map(|s| s.detail.clone())
+        .map(|s| s.check.detail.clone())
         .unwrap_or_default();
     Ok(format!(
         "{} via {}; {recorded}",
@@ -361,17 +361,12 @@ fn prove(journal: &mut Journal, target: &Settings, conn: Conn) -> Result<(), Hal
             CheckStatus::Pass,
             format!("{} passed", names.join(", ")),
         ),
-        Some(check) => {
-            let step = Step::new(
-                "verify",
-                check.status,
-                format!("{}: {}", check.name, check.detail),
-            );
-            match &check.hint {
-                Some(hint) => step.hint(hint.clone()),
-                None => step,
-            }
-        }
+        Some(check) => Step::from(Check {
+            name: "verify".into(),
+            detail: format!("{}: {}", check.name, check.detail),
+            ms: 0.0,
+            ..check.clone()
+        }),
     };
     journal.finish(progress, step);
     match verification.failure {
@@ -386,9 +381,9 @@ fn stopped(journal: &Journal, kind: Kind) -> String {
     let at = journal
         .steps
         .iter()
-        .find(|s| s.status == CheckStatus::Fail)
+        .find(|s| s.check.status == CheckStatus::Fail)
         .or(journal.steps.last())
-        .map_or("the start", |s| s.name.as_str());
+        .map_or("the start", |s| s.check.name.as_str());
     let how = if kind == Kind::Interrupted {
         "interrupted"
     } else {
