@@ -174,6 +174,14 @@ pub fn render_checklist(checks: &[Check], paint: &Paint) -> String {
     text
 }
 
+/// Every line of `text` indented by four spaces (a command's output under its step).
+pub fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("    {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// `0.31 ms`, `12 ms`, `1.20 s`.
 pub fn format_ms(ms: f64) -> String {
     if ms < 10.0 {

@@ -313,14 +313,20 @@ impl Settings {
         }
     }
 
-    /// True when the server is on this machine (loopback or this host's name).
+    /// True when the server is on this machine.
     pub fn is_local(&self) -> bool {
-        let host = self.host.value.as_str();
-        host == "localhost"
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
+        is_this_machine(&self.host.value)
     }
+}
+
+/// A host name or address that reaches this machine: `localhost`, a loopback address, or the
+/// wildcard address (which the kernel routes to this machine), with or without IPv6 brackets.
+pub fn is_this_machine(host: &str) -> bool {
+    let host = host.trim_matches(['[', ']']);
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
 }
 
 fn env_file_path(args: &ConnArgs) -> PathBuf {

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::cli::{ConnArgs, MetricsArgs, MetricsFormat};
 use crate::error::{Error, Result, Status};
 use crate::output::{Output, Paint, Report};
-use crate::settings::{Settings, process_env};
+use crate::settings::Settings;
 use app::{AppEndpoint, AppView};
 use snapshot::{Sampler, Snapshot};
 
@@ -46,14 +46,11 @@ pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> 
     } else {
         out
     };
-    let settings = Settings::resolve(conn, &process_env)?;
+    let settings = super::connection_settings(conn, out)?;
     let app = match &args.app_url {
         Some(url) => Some(AppEndpoint::new(url, settings.timeout)?),
         None => None,
     };
-    if settings.insecure {
-        out.warn("--insecure: the server's TLS certificate is not checked");
-    }
     match args.watch {
         Some(every) => watch::run(&settings, every, args.count, format, app.as_ref(), out),
         None => once(&settings, format, app.as_ref(), out),

@@ -12,16 +12,13 @@ use crate::cli::{ConnArgs, VerifyArgs};
 use crate::connect::{self, Conn};
 use crate::error::{Kind, Result, Status};
 use crate::output::{Check, CheckStatus, Output, Paint, Report, format_ms, render_checklist};
-use crate::settings::{Settings, process_env};
+use crate::settings::Settings;
 
 /// The value written and read back; the app stores JSON, so we compare as JSON.
 const PROBE_VALUE: &str = r#"{"data":"value"}"#;
 
 pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
-    let settings = Settings::resolve(conn, &process_env)?;
-    if settings.insecure {
-        out.warn("--insecure: the server's TLS certificate is not checked");
-    }
+    let settings = super::connection_settings(conn, out)?;
     let mut verification = verify(&settings, args.wait, args.ttl, out);
     if let Some(url) = &args.health_url {
         let check = health_check(url, settings.timeout);
