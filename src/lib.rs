@@ -5,21 +5,24 @@
 //! `Status` after it has shown its own report; `Status::Reported` carries the exit code of a
 //! problem the report already describes, so nothing is printed twice.
 
-pub mod atomic_write;
-pub mod cli;
-pub mod commands;
-pub mod connect;
-pub mod dotenv_file;
-pub mod error;
-pub mod info;
-pub mod install;
-pub mod interrupt;
-pub mod output;
-pub mod probe;
-pub mod process;
-pub mod procfs;
-pub mod redis_conf;
-pub mod settings;
+mod atomic_write;
+mod cli;
+mod commands;
+mod connect;
+mod dotenv_file;
+mod error;
+mod info;
+mod install;
+mod interrupt;
+mod output;
+mod probe;
+mod process;
+mod procfs;
+mod redis_conf;
+mod settings;
+
+/// What the tests need beside `run`: the completions as the command line generates them.
+pub use commands::completions;
 
 use std::ffi::OsString;
 
