@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imcache_global_optspecs
-    string join \n u/url= H/host= p/port= n/db= user= askpass tls cacert= insecure timeout= env-file= json color= q/quiet v/verbose h/help V/version
+    string join \n u/url= H/host= p/port= n/db= user= askpass tls cacert= cert= key= s/socket= insecure timeout= env-file= json color= q/quiet v/verbose h/help V/version
 end
 
 function __fish_imcache_needs_command
@@ -30,6 +30,9 @@ complete -c imcache -n "__fish_imcache_needs_command" -s p -l port -d 'TCP port 
 complete -c imcache -n "__fish_imcache_needs_command" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
 complete -c imcache -n "__fish_imcache_needs_command" -l user -d 'ACL user name [env: REDIS_USERNAME]' -r
 complete -c imcache -n "__fish_imcache_needs_command" -l cacert -d 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]' -r -F
+complete -c imcache -n "__fish_imcache_needs_command" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
+complete -c imcache -n "__fish_imcache_needs_command" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
+complete -c imcache -n "__fish_imcache_needs_command" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
 complete -c imcache -n "__fish_imcache_needs_command" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_needs_command" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_needs_command" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -60,6 +63,9 @@ complete -c imcache -n "__fish_imcache_using_subcommand setup" -s p -l port -d '
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l user -d 'ACL user name [env: REDIS_USERNAME]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l cacert -d 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand setup" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand setup" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand setup" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -87,6 +93,9 @@ complete -c imcache -n "__fish_imcache_using_subcommand verify" -s p -l port -d 
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l user -d 'ACL user name [env: REDIS_USERNAME]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l cacert -d 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand verify" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand verify" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand verify" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -112,6 +121,9 @@ complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s p -l port -d
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l user -d 'ACL user name [env: REDIS_USERNAME]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l cacert -d 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -144,6 +156,9 @@ complete -c imcache -n "__fish_imcache_using_subcommand tune" -s p -l port -d 'T
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l user -d 'ACL user name [env: REDIS_USERNAME]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l cacert -d 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -168,6 +183,9 @@ complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s p -l port -d 
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l user -d 'ACL user name [env: REDIS_USERNAME]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l cacert -d 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -190,6 +208,9 @@ complete -c imcache -n "__fish_imcache_using_subcommand env" -s p -l port -d 'TC
 complete -c imcache -n "__fish_imcache_using_subcommand env" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l user -d 'ACL user name [env: REDIS_USERNAME]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l cacert -d 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand env" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand env" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand env" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -209,6 +230,9 @@ complete -c imcache -n "__fish_imcache_using_subcommand completions" -s p -l por
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l user -d 'ACL user name [env: REDIS_USERNAME]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l cacert -d 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand completions" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand completions" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand completions" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''

@@ -66,6 +66,18 @@ pub struct ConnArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub cacert: Option<PathBuf>,
 
+    /// Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub cert: Option<PathBuf>,
+
+    /// The client certificate's private key (PEM) [env: REDIS_TLS_KEY]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub key: Option<PathBuf>,
+
+    /// Connect to this unix socket instead of host and port [env: REDIS_SOCKET]
+    #[arg(short = 's', long, global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+
     /// Skip TLS certificate verification (prints a warning)
     #[arg(long, global = true)]
     pub insecure: bool,

@@ -86,6 +86,8 @@ pub enum Reason {
     Misconf,
     /// The server is loading its dataset.
     Loading,
+    /// A replica whose link to its master is down refuses to serve (replica-serve-stale-data no).
+    MasterDown,
     /// SELECT of a database the server does not have.
     DbRange,
 }

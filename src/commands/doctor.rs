@@ -29,6 +29,7 @@ use std::time::Instant;
 
 use crate::cli::{ConnArgs, DoctorArgs};
 use crate::commands::verify;
+use crate::connect::Link;
 use crate::error::{Kind, Result, Status};
 use crate::output::{Check, CheckStatus, Output};
 use crate::settings::{Settings, process_env};
@@ -128,7 +129,10 @@ impl Examined {
     }
 }
 
-fn examine(settings: &Settings, con: &mut redis::Connection, machine: &Machine) -> Examined {
+/// Reads the server and runs the checks that need it. `--timeout` is the budget of each phase
+/// (the reading, then the latency sample), not of the whole diagnosis.
+fn examine(settings: &Settings, con: &mut Link, machine: &Machine) -> Examined {
+    con.renew();
     let server = match Server::fetch(con) {
         Ok(server) => server,
         Err(why) => return Examined::skipped(&format!("not run: {why}")),
@@ -143,6 +147,7 @@ fn examine(settings: &Settings, con: &mut redis::Connection, machine: &Machine) 
         memory::maxmemory(&server, &tune),
         memory::memory_use(&server, &tune),
     ];
+    con.renew();
     let sampled = sample::watch(con, server.info_at, machine.local);
     let evictions = match &sampled.second {
         Some((second, seconds)) => memory::evictions(&server.info, Some(second), *seconds, &tune),

@@ -24,6 +24,11 @@ pub fn run(conn: &ConnArgs, args: &EnvArgs, out: &Output) -> Result<Status> {
     Ok(Status::Success)
 }
 
+fn shown_path(path: &Option<std::path::PathBuf>) -> String {
+    path.as_ref()
+        .map_or_else(|| String::from("(none)"), |p| p.display().to_string())
+}
+
 struct EnvReport {
     settings: Settings,
 }
@@ -54,14 +59,10 @@ impl EnvReport {
                 },
             ),
             row("tls", &s.tls, s.tls.value.to_string()),
-            row(
-                "cacert",
-                &s.cacert,
-                s.cacert
-                    .value
-                    .as_ref()
-                    .map_or_else(none, |p| p.display().to_string()),
-            ),
+            row("cacert", &s.cacert, shown_path(&s.cacert.value)),
+            row("cert", &s.cert, shown_path(&s.cert.value)),
+            row("key", &s.key, shown_path(&s.key.value)),
+            row("socket", &s.socket, shown_path(&s.socket.value)),
         ]
     }
 
@@ -89,6 +90,9 @@ impl EnvReport {
                 ),
                 "tls": entry(json!(s.tls.value), &s.tls.source),
                 "cacert": entry(json!(s.cacert.value), &s.cacert.source),
+                "cert": entry(json!(s.cert.value), &s.cert.source),
+                "key": entry(json!(s.key.value), &s.key.source),
+                "socket": entry(json!(s.socket.value), &s.socket.source),
             },
             "insecure": s.insecure,
             "timeout_ms": s.timeout.as_millis() as u64,
@@ -108,11 +112,16 @@ impl EnvReport {
         if s.tls.value {
             text.push_str("REDIS_TLS=true\n");
         }
-        if let Some(path) = &s.cacert.value {
-            text.push_str(&format!(
-                "REDIS_CACERT={}\n",
-                quote(&path.display().to_string())
-            ));
+        let paths = [
+            ("REDIS_CACERT", &s.cacert.value),
+            ("REDIS_TLS_CERT", &s.cert.value),
+            ("REDIS_TLS_KEY", &s.key.value),
+            ("REDIS_SOCKET", &s.socket.value),
+        ];
+        for (name, path) in paths {
+            if let Some(path) = path {
+                text.push_str(&format!("{name}={}\n", quote(&path.display().to_string())));
+            }
         }
         if s.password.value.is_some() {
             text.push_str(&format!(

@@ -21,7 +21,7 @@ pub struct Sampled {
 }
 
 /// PINGs until a second after `first_at`, then INFO stats.
-pub fn watch(con: &mut redis::Connection, first_at: Instant, local: bool) -> Sampled {
+pub fn watch(con: &mut dyn redis::ConnectionLike, first_at: Instant, local: bool) -> Sampled {
     let started = Instant::now();
     let spacing = WINDOW.saturating_sub(first_at.elapsed()) / PINGS;
     let mut rtts = Vec::new();

@@ -42,7 +42,7 @@ impl Server {
         }
     }
 
-    pub fn fetch(con: &mut redis::Connection) -> Result<Server, String> {
+    pub fn fetch(con: &mut dyn redis::ConnectionLike) -> Result<Server, String> {
         let info_at = Instant::now();
         let info = info::fetch(con, &[]).map_err(|err| format!("INFO failed: {err}"))?;
         Ok(Server {
@@ -67,7 +67,7 @@ impl Server {
     }
 }
 
-fn config_get(con: &mut redis::Connection) -> Result<BTreeMap<String, String>, String> {
+fn config_get(con: &mut dyn redis::ConnectionLike) -> Result<BTreeMap<String, String>, String> {
     let mut pipe = redis::pipe();
     for name in PARAMS {
         pipe.cmd("CONFIG").arg("GET").arg(name);

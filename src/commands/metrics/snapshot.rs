@@ -209,7 +209,11 @@ impl<'a> Sampler<'a> {
     fn read(&mut self) -> Result<(Info, u64), Error> {
         let reused = self.conn.is_some();
         let mut conn = match self.conn.take() {
-            Some(conn) => conn,
+            Some(mut conn) => {
+                // `--timeout` is the budget of each sample on a kept connection.
+                conn.con.renew();
+                conn
+            }
             None => {
                 let conn = connect::open(self.settings)?;
                 // The handshake's PING, AUTH and SELECT count as commands on the server.
