@@ -40,6 +40,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
         Err(err) => return usage_error(&err, &args),
     };
     let out = Output::new(&cli.output, &settings::process_env);
+    // Ctrl-C ends any command at once (exit 130) until it says it must unwind first
+    // (`interrupt::catch`); installed for every command, because a background job of a
+    // non-interactive shell starts with SIGINT ignored.
+    interrupt::install(&out);
     match dispatch(&cli, &out) {
         Ok(status) => status.exit_code(),
         Err(err) => {

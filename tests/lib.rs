@@ -8,6 +8,7 @@ mod harness;
 
 mod cli;
 mod completions;
+mod connect;
 mod doctor;
 mod env;
 mod metrics;

@@ -949,6 +949,7 @@ impl Watch {
             stderr,
             took,
             dir: std::env::temp_dir(),
+            max_rss_kb: 0,
         }
     }
 }

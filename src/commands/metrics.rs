@@ -125,10 +125,19 @@ impl Report for MetricsReport<'_> {
     }
 }
 
-/// What deserves a warning beside the figures: an app endpoint that cannot be used, or an app
-/// whose view contradicts the server's.
+/// What deserves a warning beside the figures: counters too large to add up, an app endpoint
+/// that cannot be used, or an app whose view contradicts the server's.
 fn warnings(snapshot: &Snapshot, app: Option<&AppView>) -> Vec<String> {
     let mut notes = Vec::new();
+    if snapshot.hits.checked_add(snapshot.misses).is_none() {
+        notes.push(format!(
+            "the server's keyspace_hits ({}) and keyspace_misses ({}) add up to more than a \
+             64-bit counter holds: total_requests is capped at {}; the hit rate is exact",
+            snapshot.hits,
+            snapshot.misses,
+            u64::MAX
+        ));
+    }
     let Some(app) = app else {
         return notes;
     };

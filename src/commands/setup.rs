@@ -38,7 +38,6 @@ use report::{Halt, Journal, SetupReport, Step};
 const VERIFY_TTL: u64 = 60;
 
 pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
-    interrupt::install(out);
     reject_flags(args.method, args)?;
     let resolved = Settings::resolve(conn, &process_env)?;
     let mut journal = Journal::new(out);

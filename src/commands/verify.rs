@@ -47,6 +47,7 @@ pub struct Verification {
 
 /// Connects (retrying up to `wait` when given) and runs every check.
 pub fn verify(settings: &Settings, wait: Option<Duration>, ttl: u64, out: &Output) -> Verification {
+    let started = Instant::now();
     let opened = match wait {
         Some(wait) => {
             let step = out.step(&format!("waiting for Redis on {}", settings.address()));
@@ -72,7 +73,8 @@ pub fn verify(settings: &Settings, wait: Option<Duration>, ttl: u64, out: &Outpu
             let skipped = "not run: no connection";
             Verification {
                 checks: vec![
-                    Check::from_error("connect", &err),
+                    // The time really spent, a timeout included.
+                    Check::from_error("connect", &err).took(started.elapsed()),
                     Check::skip("ping", skipped),
                     Check::skip("set_get", skipped),
                     Check::skip("ttl", skipped),
@@ -96,16 +98,27 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verifi
         }
         .took(conn.handshake_time),
     );
-    checks.extend(data_checks(settings, &mut conn, ttl));
+    let (data, error_kind) = data_checks(settings, &mut conn, ttl);
+    checks.extend(data);
+    // The exit code of the first error that failed a check (a timeout is 3, NOPERM 4); a wrong
+    // answer is a failed check (1).
     let failure = checks
         .iter()
         .any(|c| c.status == CheckStatus::Fail)
-        .then_some(Kind::Check);
+        .then(|| error_kind.unwrap_or(Kind::Check));
     Verification { checks, failure }
 }
 
-/// SET, GET, TTL and DEL of a fresh key in one round trip; the set_get, ttl and cleanup checks.
-fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
+/// SET, GET, TTL and DEL of a fresh key in one round trip; the set_get, ttl and cleanup checks,
+/// and the kind of the first error among them.
+fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> (Vec<Check>, Option<Kind>) {
+    let first_error = std::cell::Cell::new(None);
+    let failed = |name: &str, err: &crate::error::Error| {
+        if first_error.get().is_none() {
+            first_error.set(Some(err.kind));
+        }
+        Check::from_error(name, err)
+    };
     let key = format!("imcache:verify:{:032x}", fastrand::u128(..));
     let mut pipe = redis::pipe();
     pipe.cmd("SET")
@@ -130,22 +143,20 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
                 format!("expected 4 replies, got {}", replies.len()),
             )
         }),
-        Err(err) => Err(Check::from_error(
-            "set_get",
-            &connect::classify(&err, settings),
-        )),
+        Err(err) => Err(failed("set_get", &connect::classify(&err, settings))),
     };
     let [set, get, ttl_reply, del] = match replies {
         Ok(replies) => replies,
-        Err(failed) => {
-            return vec![
-                failed.took(took),
+        Err(check) => {
+            let checks = vec![
+                check.took(took),
                 Check::skip("ttl", "not run: the pipeline failed"),
                 Check::warn(
                     "cleanup",
                     format!("could not confirm the DEL; {key} expires in {ttl}s"),
                 ),
             ];
+            return (checks, first_error.get());
         }
     };
 
@@ -159,7 +170,7 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
     };
     let written = matches!(set, Value::Okay);
     let set_get = if let Some(err) = reply_error(&set) {
-        Check::from_error("set_get", &err)
+        failed("set_get", &err)
     } else if !written {
         Check::fail(
             "set_get",
@@ -167,7 +178,7 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
         )
         .hint("run verify again; it picks a new random key")
     } else if let Some(err) = reply_error(&get) {
-        Check::from_error("set_get", &err)
+        failed("set_get", &err)
     } else {
         match &get {
             Value::BulkString(bytes) => match serde_json::from_slice::<serde_json::Value>(bytes) {
@@ -198,7 +209,7 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
             .hint("keys are evicted at once: check maxmemory and the policy (`imcache doctor`)"),
         (Value::Int(left), _) => Check::fail("ttl", format!("TTL {left}s is outside (0, {ttl}]")),
         (other, _) => match reply_error(other) {
-            Some(err) => Check::from_error("ttl", &err),
+            Some(err) => failed("ttl", &err),
             None => Check::fail("ttl", format!("TTL returned {}", show(other))),
         },
     };
@@ -215,7 +226,7 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
             Check::fail("cleanup", format!("{detail}; {key} expires in {ttl}s"))
         }
     };
-    vec![set_get, ttl_check, cleanup]
+    (vec![set_get, ttl_check, cleanup], first_error.get())
 }
 
 /// GETs the app's health endpoint; passes when its JSON says `"cache": "connected"`.

@@ -9,6 +9,7 @@ use redis::RedisError;
 use rustls::{AlertDescription, CertificateError};
 
 use super::failure::Failure;
+use super::tls::SelfSigned;
 use crate::error::{Error, Kind, Reason};
 use crate::settings::Settings;
 
@@ -145,6 +146,16 @@ fn tls_failure(err: &rustls::Error, settings: &Settings) -> Error {
                     .to_string(),
             },
         ),
+        rustls::Error::InvalidCertificate(CertificateError::Other(other))
+            if other.0.downcast_ref::<SelfSigned>().is_some() =>
+        {
+            (
+                format!("TLS: {addr} presents a self-signed certificate that is not trusted"),
+                "pass that certificate itself with --cacert (or REDIS_CACERT) to trust it; \
+                 --insecure only for a test server"
+                    .to_string(),
+            )
+        }
         rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
             presented,
             ..

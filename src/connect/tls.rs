@@ -196,7 +196,7 @@ impl ServerCertVerifier for Verifier {
                 None => Err(CertificateError::BadEncoding.into()),
             };
         }
-        match &self.web_pki {
+        let verified = match &self.web_pki {
             Some(web_pki) => web_pki.verify_server_cert(
                 end_entity,
                 intermediates,
@@ -205,6 +205,12 @@ impl ServerCertVerifier for Verifier {
                 now,
             ),
             None => Err(CertificateError::UnknownIssuer.into()),
+        };
+        match verified {
+            Err(rustls::Error::InvalidCertificate(_)) if is_self_signed(end_entity) => {
+                Err(CertificateError::Other(rustls::OtherError(Arc::new(SelfSigned))).into())
+            }
+            other => other,
         }
     }
 
@@ -229,6 +235,37 @@ impl ServerCertVerifier for Verifier {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
     }
+}
+
+/// The server presented a self-signed certificate that is not among the `--cacert` ones.
+#[derive(Debug)]
+pub struct SelfSigned;
+
+impl std::fmt::Display for SelfSigned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a self-signed certificate")
+    }
+}
+
+impl std::error::Error for SelfSigned {}
+
+/// Issuer equal to subject.
+fn is_self_signed(der: &[u8]) -> bool {
+    let names = || -> Option<bool> {
+        let (_, cert, _) = tlv(der)?;
+        let (_, mut tbs, _) = tlv(cert)?;
+        let (tag, _, rest) = tlv(tbs)?;
+        if tag == 0xa0 {
+            tbs = rest;
+        }
+        let (_, _, rest) = tlv(tbs)?; // serialNumber
+        let (_, _, rest) = tlv(rest)?; // signature
+        let (_, issuer, rest) = tlv(rest)?;
+        let (_, _, rest) = tlv(rest)?; // validity
+        let (_, subject, _) = tlv(rest)?;
+        Some(issuer == subject)
+    };
+    names().unwrap_or(false)
 }
 
 /// notBefore and notAfter of an X.509 certificate, in Unix seconds, read from its DER:

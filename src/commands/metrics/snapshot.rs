@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::units::{self, percent, round2};
+use super::units::{self, hit_rate, percent, round2};
 use crate::connect::{self, Conn};
 use crate::error::{Error, Reason};
 use crate::info::{self, DbKeys, Info};
@@ -102,7 +102,7 @@ impl Snapshot {
             hits,
             misses,
             total_requests,
-            hit_rate: percent(hits, total_requests),
+            hit_rate: hit_rate(hits, misses),
             target,
             server: Some(ServerView {
                 version: text("redis_version"),
@@ -304,7 +304,7 @@ impl Interval {
             hits_per_sec: per_sec(hits),
             misses_per_sec: per_sec(misses),
             requests_per_sec: per_sec(requests),
-            hit_rate: percent(hits, requests),
+            hit_rate: hit_rate(hits, misses),
             evictions_per_sec: per_sec(evicted),
             ops_per_sec: per_sec(commands.saturating_sub(own)),
         })

@@ -59,7 +59,6 @@ pub fn run(
     out: &Output,
 ) -> Result<Status> {
     // Ctrl-C ends a watch as it was asked to: exit 0, not 130.
-    interrupt::install(out);
     if interrupt::catch().is_err() {
         return Ok(Status::Success);
     }
