@@ -32,15 +32,50 @@ pub struct Conn {
     pub con: Link,
     /// The server's reply to the PING sent with AUTH and SELECT (verify judges it).
     pub ping_reply: Value,
+    /// What kind of server this is, from the INFO server sent in the same round trip.
+    pub mode: Mode,
     /// Time to open the socket and, with TLS, complete the handshake.
     pub connect_time: Duration,
     /// Time of the first round trip (AUTH, SELECT, PING).
     pub handshake_time: Duration,
 }
 
+/// What INFO server's `redis_mode` says the server is. A cluster node or a Sentinel answers the
+/// commands of a plain server differently (MOVED, unknown command), so every command looks
+/// before it acts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Standalone,
+    Cluster,
+    Sentinel,
+    /// INFO was refused (renamed away, an ACL without +info, a managed service): the reply.
+    Unknown(String),
+}
+
+impl Mode {
+    fn of(reply: &Value) -> Mode {
+        let text = match reply {
+            Value::BulkString(bytes) => String::from_utf8_lossy(bytes),
+            Value::ServerError(err) => {
+                return Mode::Unknown(format!("{} {}", err.code(), err.details().unwrap_or("")));
+            }
+            _ => return Mode::Unknown(String::from("INFO answered with an unexpected reply")),
+        };
+        let mode = text
+            .lines()
+            .find_map(|line| line.strip_prefix("redis_mode:"))
+            .map(str::trim);
+        match mode {
+            Some("cluster") => Mode::Cluster,
+            Some("sentinel") => Mode::Sentinel,
+            _ => Mode::Standalone,
+        }
+    }
+}
+
 /// Opens a connection as the settings say, or explains why it cannot be opened.
 pub fn open(settings: &Settings) -> Result<Conn> {
-    let conn = open_keeping_ping_error(settings)?;
+    let mut conn = open_keeping_ping_error(settings)?;
     if let Value::ServerError(err) = &conn.ping_reply {
         return Err(classify_reply(
             err.code(),
@@ -48,7 +83,39 @@ pub fn open(settings: &Settings) -> Result<Conn> {
             settings,
         ));
     }
+    if conn.mode == Mode::Sentinel {
+        return Err(sentinel_is_not_a_cache(&mut conn.con, settings));
+    }
     Ok(conn)
+}
+
+/// A Sentinel answers PING but stores nothing: say what it monitors and how to reach that.
+fn sentinel_is_not_a_cache(con: &mut Link, settings: &Settings) -> Error {
+    let masters: Vec<String> = redis::cmd("SENTINEL")
+        .arg("MASTERS")
+        .query::<Vec<std::collections::HashMap<String, String>>>(con)
+        .map(|masters| {
+            masters
+                .iter()
+                .map(|m| {
+                    let get = |k: &str| m.get(k).map_or("?", String::as_str);
+                    format!("{} ({}:{})", get("name"), get("ip"), get("port"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let monitors = match masters.is_empty() {
+        true => String::from("no master"),
+        false => masters.join(", "),
+    };
+    Error::usage(format!(
+        "{} is a Sentinel, not a cache; it monitors: {monitors}",
+        settings.address()
+    ))
+    .with_hint(
+        "name the master to use: --sentinel-master NAME (REDIS_SENTINEL_MASTER) with this \
+         address, or redis+sentinel://HOST:PORT/NAME",
+    )
 }
 
 /// Like `open`, but an error reply to the PING (MISCONF, LOADING, NOAUTH ...) stays in
@@ -81,6 +148,7 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
         con.set_db(i64::from(settings.db.value));
     }
     pipe.cmd("PING");
+    pipe.cmd("INFO").arg("server");
     let started = Instant::now();
     let replies: Vec<Value> = pipe
         .ignore_errors()
@@ -88,7 +156,15 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
         .map_err(|err| classify(&err, settings))?;
     let handshake_time = started.elapsed();
     let mut replies = replies.into_iter();
+    let mode = Mode::of(&replies.next_back().unwrap_or(Value::Nil));
     let ping_reply = replies.next_back().unwrap_or(Value::Nil);
+    if mode == Mode::Cluster && settings.db.value != 0 {
+        return Err(Error::usage(format!(
+            "{}: database {}, but a cluster has only database 0",
+            settings.db.source, settings.db.value
+        ))
+        .with_hint("drop --db / REDIS_DB (or set it to 0) for a cluster"));
+    }
     for reply in replies {
         if let Value::ServerError(err) = reply {
             return Err(classify_reply(
@@ -101,6 +177,7 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
     Ok(Conn {
         con,
         ping_reply,
+        mode,
         connect_time,
         handshake_time,
     })

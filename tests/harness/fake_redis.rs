@@ -58,7 +58,8 @@ impl FakeRedis {
         }
     }
 
-    /// Answers AUTH, SELECT and PING as Redis does, then hands each further command to `reply`.
+    /// Answers AUTH, SELECT, PING and the handshake's `INFO server` as a plain Redis does, then
+    /// hands each further command to `reply`.
     pub fn after_handshake(
         reply: impl Fn(&[String], &mut Peer) + Send + Sync + 'static,
     ) -> FakeRedis {
@@ -67,6 +68,9 @@ impl FakeRedis {
                 match command.first().map(|c| c.to_ascii_uppercase()).as_deref() {
                     Some("AUTH" | "SELECT" | "CLIENT") => peer.send(b"+OK\r\n"),
                     Some("PING") => peer.send(b"+PONG\r\n"),
+                    Some("INFO") if command.len() == 2 && command[1] == "server" => {
+                        peer.send(&bulk("# Server\r\nredis_mode:standalone\r\n"))
+                    }
                     _ => reply(&command, &mut peer),
                 }
             }
