@@ -28,7 +28,7 @@ struct MetricsError {
 fn metrics(port: u16) -> Imcache {
     Imcache::new()
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .args(["metrics", "--json", "--timeout", "2s"])
+        .args(["metrics", "--json", "--timeout", "10s"])
         .kill_after(Duration::from_secs(30))
 }
 
@@ -52,7 +52,7 @@ const RSS_LIMIT_KB: u64 = 400 * 1024;
 fn an_endless_array_is_refused_with_bounded_memory() {
     let fake = info_fake(|peer| {
         peer.send(b"*99999999999\r\n");
-        peer.send_forever(b"+a\r\n+a\r\n+a\r\n+a\r\n", 4 << 30);
+        peer.send_forever(&b"+a\r\n".repeat(16384), 4 << 30);
     });
     let run = metrics(fake.port).run().code(3);
     let doc: Metrics = run.json();
@@ -71,8 +71,10 @@ fn an_endless_array_is_refused_with_bounded_memory() {
 
 #[test]
 fn an_endless_simple_string_and_a_huge_bulk_are_refused() {
-    let endless =
-        info_fake(|peer| peer.send_forever(b"+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 4 << 30));
+    let endless = info_fake(|peer| {
+        peer.send(b"+");
+        peer.send_forever(&[b'a'; 65536], 4 << 30);
+    });
     let run = metrics(endless.port).run().code(3);
     assert!(
         run.max_rss_kb < RSS_LIMIT_KB,
