@@ -193,6 +193,30 @@ pub fn format_ms(ms: f64) -> String {
     }
 }
 
+/// The one output rule of the commands that have `--format`: `--json` is `--format json`, and
+/// two different formats are a usage error; neither is `default`.
+pub fn chosen_format<F: clap::ValueEnum + Copy + PartialEq>(
+    json: bool,
+    format: Option<F>,
+    json_format: F,
+    default: F,
+) -> Result<F> {
+    match (json, format) {
+        (false, format) => Ok(format.unwrap_or(default)),
+        (true, None) => Ok(json_format),
+        (true, Some(format)) if format == json_format => Ok(json_format),
+        (true, Some(other)) => {
+            let name = other
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_string());
+            Err(
+                Error::usage(format!("--json and --format {name} ask for two formats"))
+                    .with_hint("--json is the same as --format json; give one of them"),
+            )
+        }
+    }
+}
+
 /// The output settings of this run.
 #[derive(Clone, Debug)]
 pub struct Output {
@@ -225,6 +249,15 @@ impl Output {
             stdout_tty,
             stderr_tty,
             stdin_tty: std::io::stdin().is_terminal(),
+        }
+    }
+
+    /// The same settings, with JSON on (`--format json` given without `--json`), so that errors
+    /// before the report come out as a JSON document too.
+    pub fn json_too(&self, json: bool) -> Output {
+        Output {
+            json: self.json || json,
+            ..self.clone()
         }
     }
 

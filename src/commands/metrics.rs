@@ -20,13 +20,18 @@ use serde::Serialize;
 
 use crate::cli::{ConnArgs, MetricsArgs, MetricsFormat};
 use crate::error::{Error, Result, Status};
-use crate::output::{Output, Paint, Report};
+use crate::output::{self, Output, Paint, Report};
 use crate::settings::Settings;
 use app::{AppEndpoint, AppView};
 use snapshot::{Sampler, Snapshot};
 
 pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> {
-    let format = chosen_format(args, out)?;
+    let format = output::chosen_format(
+        out.json,
+        args.format,
+        MetricsFormat::Json,
+        MetricsFormat::Table,
+    )?;
     if args.watch.is_some() && format == MetricsFormat::Prometheus {
         return Err(
             Error::usage("--watch cannot be used with --format prometheus").with_hint(
@@ -35,17 +40,7 @@ pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> 
             ),
         );
     }
-    // `--format json` is `--json`: errors before the report come out as a JSON document too.
-    let json_out;
-    let out = if format == MetricsFormat::Json && !out.json {
-        json_out = Output {
-            json: true,
-            ..out.clone()
-        };
-        &json_out
-    } else {
-        out
-    };
+    let out = &out.json_too(format == MetricsFormat::Json);
     let settings = super::connection_settings(conn, out)?;
     let app = match &args.app_url {
         Some(url) => Some(AppEndpoint::new(url, settings.timeout)?),
@@ -54,22 +49,6 @@ pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> 
     match args.watch {
         Some(every) => watch::run(&settings, every, args.count, format, app.as_ref(), out),
         None => once(&settings, format, app.as_ref(), out),
-    }
-}
-
-/// `--json` and `--format` must agree; no `--format` is a table.
-fn chosen_format(args: &MetricsArgs, out: &Output) -> Result<MetricsFormat> {
-    match (out.json, args.format) {
-        (false, format) => Ok(format.unwrap_or(MetricsFormat::Table)),
-        (true, None | Some(MetricsFormat::Json)) => Ok(MetricsFormat::Json),
-        (true, Some(other)) => Err(Error::usage(format!(
-            "--json and --format {} ask for two formats",
-            match other {
-                MetricsFormat::Table => "table",
-                _ => "prometheus",
-            }
-        ))
-        .with_hint("--json is the same as --format json; give one of them")),
     }
 }
 
