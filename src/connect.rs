@@ -45,6 +45,7 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
         .get_connection_with_timeout(settings.timeout)
         .map_err(|err| classify(&err, settings))?;
     let connect_time = started.elapsed();
+    crate::trace::round_trip(&format!("connect {}", settings.address()), connect_time);
     for result in [
         con.set_read_timeout(Some(settings.timeout)),
         con.set_write_timeout(Some(settings.timeout)),
@@ -64,11 +65,16 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
         pipe.cmd("SELECT").arg(settings.db.value);
     }
     pipe.cmd("PING");
+    let label = match (settings.password.value.is_some(), settings.db.value != 0) {
+        (true, true) => "AUTH, SELECT, PING",
+        (true, false) => "AUTH, PING",
+        (false, true) => "SELECT, PING",
+        (false, false) => "PING",
+    };
     let started = Instant::now();
-    let replies: Vec<Value> = pipe
-        .ignore_errors()
-        .query::<Vec<Value>>(&mut con)
-        .map_err(|err| classify(&err, settings))?;
+    let replies: Vec<Value> =
+        crate::trace::timed(label, || pipe.ignore_errors().query::<Vec<Value>>(&mut con))
+            .map_err(|err| classify(&err, settings))?;
     let handshake_time = started.elapsed();
     let mut replies = replies.into_iter();
     let ping_reply = replies.next_back().unwrap_or(Value::Nil);

@@ -96,7 +96,7 @@ pub fn fetch(con: &mut redis::Connection, sections: &[&str]) -> redis::RedisResu
     for section in sections {
         cmd.arg(*section);
     }
-    let text: String = cmd.query(con)?;
+    let text: String = crate::trace::timed("INFO", || cmd.query(con))?;
     Ok(Info::parse(&text))
 }
 

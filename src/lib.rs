@@ -11,6 +11,7 @@ mod commands;
 mod connect;
 mod dotenv_file;
 mod error;
+mod health;
 mod info;
 mod install;
 mod interrupt;
@@ -20,6 +21,7 @@ mod process;
 mod procfs;
 mod redis_conf;
 mod settings;
+mod trace;
 
 /// What the tests need beside `run`: the completions and man pages as the command line
 /// generates them.

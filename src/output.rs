@@ -81,6 +81,11 @@ impl Paint {
 /// Something a command shows: a text form for people, a JSON form (its Serialize) for programs.
 pub trait Report: Serialize {
     fn text(&self, paint: &Paint) -> String;
+
+    /// The text for `--quiet`: only failures, warnings and the final line.
+    fn quiet_text(&self, paint: &Paint) -> String {
+        self.text(paint)
+    }
 }
 
 /// The verdict of one check.
@@ -174,6 +179,15 @@ pub fn render_checklist(checks: &[Check], paint: &Paint) -> String {
     text
 }
 
+/// The checks a quiet report keeps: failures and warnings.
+pub fn problems(checks: &[Check]) -> Vec<Check> {
+    checks
+        .iter()
+        .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
+        .cloned()
+        .collect()
+}
+
 /// Every line of `text` indented by four spaces (a command's output under its step).
 pub fn indent(text: &str) -> String {
     text.lines()
@@ -236,6 +250,9 @@ impl Output {
         let stderr_tty = std::io::stderr().is_terminal();
         // Paint decides per stream; colored's own check only knows stdout.
         colored::control::set_override(true);
+        if args.verbose {
+            crate::trace::enable();
+        }
         Output {
             json: args.json,
             quiet: args.quiet,
@@ -265,6 +282,8 @@ impl Output {
     pub fn emit<R: Report>(&self, report: &R) -> Result<()> {
         if self.json {
             self.emit_json(report)
+        } else if self.quiet {
+            self.print(&report.quiet_text(&self.stdout))
         } else {
             self.print(&report.text(&self.stdout))
         }
@@ -309,6 +328,12 @@ impl Output {
         }
     }
 
+    /// `error: ...` on stderr, one line, even with `--quiet` and `--json`: the verdict of a check
+    /// command for the CI logs that read stderr first.
+    pub fn failure_summary(&self, message: &str) {
+        self.stderr_line(&format!("{} {message}", self.stderr.red("error:")));
+    }
+
     /// `warning: ...` on stderr, even with `--quiet`.
     pub fn warn(&self, message: &str) {
         self.stderr_line(&format!("{} {message}", self.stderr.yellow("warning:")));
@@ -342,7 +367,8 @@ impl Output {
 
     /// Starts a step: a spinner with the elapsed time on a terminal, `==> label` otherwise.
     pub fn step(&self, label: &str) -> Progress<'_> {
-        let bar = if self.stderr_tty && !self.quiet {
+        // With --verbose the trace lines would tear a spinner apart: plain lines instead.
+        let bar = if self.stderr_tty && !self.quiet && !self.verbose {
             let bar = indicatif::ProgressBar::new_spinner();
             // indicatif styles by its own rules; colour follows ours (NO_COLOR, --color).
             let template = match self.stderr.on {

@@ -28,8 +28,8 @@ mod unanswered;
 use std::time::Instant;
 
 use crate::cli::{ConnArgs, DoctorArgs};
-use crate::commands::verify;
 use crate::error::{Kind, Result, Status};
+
 use crate::output::{Check, CheckStatus, Output};
 use crate::settings::{Settings, process_env};
 
@@ -65,6 +65,9 @@ pub fn run(conn: &ConnArgs, args: &DoctorArgs, out: &Output) -> Result<Status> {
         progress.finish(status, &format!("{} checks", report.checks.len()));
     }
     out.emit(&report)?;
+    if let Some(line) = report.failure_line() {
+        out.failure_summary(&line);
+    }
     Ok(match report.ok {
         true => Status::Success,
         false => Status::Reported(Kind::Check),
@@ -99,7 +102,7 @@ fn diagnose(conn: &ConnArgs, args: &DoctorArgs) -> DoctorReport {
     checks.push(examined.latency);
     checks.push(examined.version);
     if let Some(url) = &args.health_url {
-        checks.push(verify::health_check(url, settings.timeout));
+        checks.push(crate::health::check(url, settings.timeout));
     }
     DoctorReport::new(settings.target(), checks)
 }

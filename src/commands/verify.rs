@@ -11,8 +11,10 @@ use serde::Serialize;
 use crate::cli::{ConnArgs, VerifyArgs};
 use crate::connect::{self, Conn};
 use crate::error::{Kind, Result, Status};
-use crate::output::{Check, CheckStatus, Output, Paint, Report, format_ms, render_checklist};
+use crate::health;
+use crate::output::{self, Check, CheckStatus, Output, Paint, Report, format_ms, render_checklist};
 use crate::settings::Settings;
+use crate::trace;
 
 /// The value written and read back; the app stores JSON, so we compare as JSON.
 const PROBE_VALUE: &str = r#"{"data":"value"}"#;
@@ -21,7 +23,7 @@ pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
     let settings = super::connection_settings(conn, out)?;
     let mut verification = verify(&settings, args.wait, args.ttl, out);
     if let Some(url) = &args.health_url {
-        let check = health_check(url, settings.timeout);
+        let check = health::check(url, settings.timeout);
         if check.status == CheckStatus::Fail && verification.failure.is_none() {
             verification.failure = Some(Kind::Check);
         }
@@ -33,6 +35,9 @@ pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
         checks: verification.checks,
     };
     out.emit(&report)?;
+    if let Some(line) = report.failure_line() {
+        out.failure_summary(&line);
+    }
     Ok(match verification.failure {
         None => Status::Success,
         Some(kind) => Status::Reported(kind),
@@ -121,7 +126,9 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
         .cmd("DEL")
         .arg(&key);
     let started = Instant::now();
-    let replies = pipe.ignore_errors().query::<Vec<Value>>(&mut conn.con);
+    let replies = trace::timed("SET, GET, TTL, DEL (pipelined)", || {
+        pipe.ignore_errors().query::<Vec<Value>>(&mut conn.con)
+    });
     let took = started.elapsed();
     let replies = match replies {
         Ok(replies) => <[Value; 4]>::try_from(replies).map_err(|replies| {
@@ -218,61 +225,6 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
     vec![set_get, ttl_check, cleanup]
 }
 
-/// GETs the app's health endpoint; passes when its JSON says `"cache": "connected"`.
-pub fn health_check(url: &str, timeout: Duration) -> Check {
-    let started = Instant::now();
-    let shown = redact_url(url);
-    let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
-    let response = match agent.get(url).call() {
-        Ok(response) => response,
-        Err(err) => {
-            return Check::fail("health", format!("cannot GET {shown}: {err}"))
-                .hint("is the app running and is --health-url right?")
-                .took(started.elapsed());
-        }
-    };
-    let status = response.status().as_u16();
-    let body = response.into_body().read_to_string().unwrap_or_default();
-    let check = match serde_json::from_str::<serde_json::Value>(&body) {
-        Err(_) => Check::fail("health", format!("{shown} answered HTTP {status}, not JSON"))
-            .hint("point --health-url at the app's JSON health endpoint"),
-        Ok(json) => match find_cache_field(&json) {
-            Some("connected") => Check::pass("health", format!("app reports cache: connected (HTTP {status})")),
-            Some(other) => Check::fail("health", format!("app reports cache: {other} (HTTP {status})"))
-                .hint("the app cannot reach Redis: compare its REDIS_* settings with `imcache env`, then restart it"),
-            None => Check::fail("health", format!("{shown} has no \"cache\" field (HTTP {status})"))
-                .hint("the health JSON must carry \"cache\": \"connected\""),
-        },
-    };
-    check.took(started.elapsed())
-}
-
-/// `"cache"` at the top level, else in a nested object (`{"services": {"cache": ...}}`).
-fn find_cache_field(json: &serde_json::Value) -> Option<&str> {
-    let object = json.as_object()?;
-    if let Some(value) = object.get("cache") {
-        return value
-            .as_str()
-            .or_else(|| value.get("status").and_then(|s| s.as_str()));
-    }
-    object.values().find_map(find_cache_field)
-}
-
-/// The URL with any password replaced by `****`, for messages.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("****"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
-    }
-}
-
 fn describe_connection(settings: &Settings) -> String {
     let mut parts = vec![settings.address()];
     if settings.tls.value {
@@ -315,9 +267,26 @@ pub struct VerifyReport {
     pub checks: Vec<Check>,
 }
 
-impl Report for VerifyReport {
-    fn text(&self, paint: &Paint) -> String {
-        let mut text = render_checklist(&self.checks, paint);
+impl VerifyReport {
+    /// One line for stderr when verify failed: the first failed check and how many more.
+    pub fn failure_line(&self) -> Option<String> {
+        let failed: Vec<&Check> = self
+            .checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Fail)
+            .collect();
+        let first = failed.first()?;
+        let more = match failed.len() {
+            1 => String::new(),
+            n => format!(" (and {} more failed)", n - 1),
+        };
+        Some(format!(
+            "verify failed for {}: {}: {}{more}",
+            self.target, first.name, first.detail
+        ))
+    }
+
+    fn final_line(&self, paint: &Paint) -> String {
         let total: f64 = self.checks.iter().map(|c| c.ms).sum();
         let failed = self
             .checks
@@ -325,21 +294,34 @@ impl Report for VerifyReport {
             .filter(|c| c.status == CheckStatus::Fail)
             .count();
         if self.ok {
-            text.push_str(&format!(
+            format!(
                 "{} {} is usable as a cache ({} checks, {})\n",
                 paint.green(&paint.bold("ok:")),
                 self.target,
                 self.checks.len(),
                 format_ms(total)
-            ));
+            )
         } else {
-            text.push_str(&format!(
+            format!(
                 "{} {failed} of {} checks failed for {}\n",
                 paint.red(&paint.bold("FAILED:")),
                 self.checks.len(),
                 self.target
-            ));
+            )
         }
-        text
+    }
+}
+
+impl Report for VerifyReport {
+    fn quiet_text(&self, paint: &Paint) -> String {
+        let problems = output::problems(&self.checks);
+        if problems.is_empty() {
+            return String::new();
+        }
+        render_checklist(&problems, paint) + &self.final_line(paint)
+    }
+
+    fn text(&self, paint: &Paint) -> String {
+        render_checklist(&self.checks, paint) + &self.final_line(paint)
     }
 }

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::commands::verify::redact_url;
 use crate::error::{Error, Result};
+use crate::health::redact_url;
 
 /// The app's endpoint, with one HTTP agent reused across the ticks of a watch.
 pub struct AppEndpoint {

@@ -176,6 +176,17 @@ pub struct SetupReport {
 
 impl Report for SetupReport {
     fn text(&self, paint: &Paint) -> String {
+        self.render(paint, self.steps_shown)
+    }
+
+    fn quiet_text(&self, paint: &Paint) -> String {
+        self.render(paint, true)
+    }
+}
+
+impl SetupReport {
+    /// The closing text; `only_problems` leaves out the steps that passed.
+    fn render(&self, paint: &Paint, only_problems: bool) -> String {
         if self.dry_run && self.ok {
             // The plan alone on stdout, one command per line, ready for a shell.
             return self.plan.iter().map(|line| format!("{line}\n")).collect();
@@ -184,9 +195,7 @@ impl Report for SetupReport {
             .steps
             .iter()
             .map(|s| &s.check)
-            .filter(|c| {
-                !self.steps_shown || matches!(c.status, CheckStatus::Fail | CheckStatus::Warn)
-            })
+            .filter(|c| !only_problems || matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
             .cloned()
             .collect();
         let mut text = render_checklist(&shown, paint);
