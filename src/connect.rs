@@ -132,6 +132,17 @@ pub fn wait_until_ready(
     }
 }
 
+/// A few words for a progress line: why the server does not answer yet.
+pub fn not_ready_reason(err: &Error) -> &'static str {
+    match err.reason {
+        Some(Reason::Refused) => "connection refused",
+        Some(Reason::Timeout) => "no answer",
+        Some(Reason::Closed) => "connection closed",
+        Some(Reason::Loading) => "loading its data",
+        _ => "not ready",
+    }
+}
+
 /// Failures that may go away by themselves while a server starts.
 pub fn is_transient(err: &Error) -> bool {
     matches!(

@@ -21,6 +21,7 @@ mod process;
 mod procfs;
 mod redis_conf;
 mod settings;
+mod terminal;
 mod trace;
 
 /// What the tests need beside `run`: the completions and man pages as the command line

@@ -369,7 +369,10 @@ impl Output {
     pub fn step(&self, label: &str) -> Progress<'_> {
         // With --verbose the trace lines would tear a spinner apart: plain lines instead.
         let bar = if self.stderr_tty && !self.quiet && !self.verbose {
-            let bar = indicatif::ProgressBar::new_spinner();
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::term_like(Box::new(crate::terminal::SpinnerTarget)),
+            );
             // indicatif styles by its own rules; colour follows ours (NO_COLOR, --color).
             let template = match self.stderr.on {
                 true => "{spinner} {msg} {elapsed:.dim}",
@@ -429,11 +432,14 @@ pub struct Progress<'a> {
 }
 
 impl Progress<'_> {
-    /// Replaces the step's label (for example with the time waited so far).
+    /// Replaces the step's label (the spinner shows the time; a log line says it).
     pub fn update(&self, message: &str) {
         match &self.bar {
             Some(bar) => bar.set_message(message.to_string()),
-            None => self.out.detail(&format!("    {message}")),
+            None => self.out.detail(&format!(
+                "    {message} ({:.1}s)",
+                self.started.elapsed().as_secs_f64()
+            )),
         }
     }
 
@@ -452,10 +458,13 @@ impl Progress<'_> {
             paint.dim(&format_ms(round_ms(took)))
         );
         match &self.bar {
+            // Ctrl-C: the command's report says it once.
+            Some(bar) if crate::interrupt::interrupted() => bar.finish_and_clear(),
             Some(bar) => {
                 bar.finish_and_clear();
                 self.out.info(&line);
             }
+            None if crate::interrupt::interrupted() => {}
             None if status == CheckStatus::Fail || status == CheckStatus::Warn => {
                 self.out.info(&format!("    {line}"))
             }

@@ -12,6 +12,7 @@ use crate::cli::{ConnArgs, VerifyArgs};
 use crate::connect::{self, Conn};
 use crate::error::{Kind, Result, Status};
 use crate::health;
+use crate::interrupt;
 use crate::output::{self, Check, CheckStatus, Output, Paint, Report, format_ms, render_checklist};
 use crate::settings::Settings;
 use crate::trace;
@@ -21,7 +22,12 @@ const PROBE_VALUE: &str = r#"{"data":"value"}"#;
 
 pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
     let settings = super::connection_settings(conn, out)?;
-    let mut verification = verify(&settings, args.wait, args.ttl, out);
+    if args.wait.is_some() {
+        // Ctrl-C ends the wait: the spinner is cleared and the interruption said once.
+        interrupt::install(out);
+        interrupt::catch()?;
+    }
+    let mut verification = verify(&settings, args.wait, args.ttl, out)?;
     if let Some(url) = &args.health_url {
         let check = health::check(url, settings.timeout);
         if check.status == CheckStatus::Fail && verification.failure.is_none() {
@@ -51,16 +57,21 @@ pub struct Verification {
 }
 
 /// Connects (retrying up to `wait` when given) and runs every check.
-pub fn verify(settings: &Settings, wait: Option<Duration>, ttl: u64, out: &Output) -> Verification {
+/// Fails only when Ctrl-C ended the wait.
+pub fn verify(
+    settings: &Settings,
+    wait: Option<Duration>,
+    ttl: u64,
+    out: &Output,
+) -> Result<Verification> {
     let opened = match wait {
         Some(wait) => {
             let step = out.step(&format!("waiting for Redis on {}", settings.address()));
-            let result = connect::wait_until_ready(settings, wait, &mut |err, waited| {
+            let result = connect::wait_until_ready(settings, wait, &mut |err, _| {
                 step.update(&format!(
-                    "waiting for Redis on {} ({}, {:.1}s)",
+                    "waiting for Redis on {} ({})",
                     settings.address(),
-                    err.message,
-                    waited.as_secs_f64()
+                    connect::not_ready_reason(err)
                 ));
             });
             match &result {
@@ -71,8 +82,9 @@ pub fn verify(settings: &Settings, wait: Option<Duration>, ttl: u64, out: &Outpu
         }
         None => connect::open(settings),
     };
-    match opened {
+    Ok(match opened {
         Ok(conn) => verify_connected(settings, conn, ttl),
+        Err(err) if err.kind == Kind::Interrupted => return Err(err),
         Err(err) => {
             let skipped = "not run: no connection";
             Verification {
@@ -86,7 +98,7 @@ pub fn verify(settings: &Settings, wait: Option<Duration>, ttl: u64, out: &Outpu
                 failure: Some(err.kind),
             }
         }
-    }
+    })
 }
 
 /// The checks on a connection that is already open (setup has one from waiting for the server).

@@ -172,6 +172,9 @@ pub struct SetupReport {
     /// The steps were already shown one by one on a terminal: the text repeats only problems.
     #[serde(skip)]
     pub steps_shown: bool,
+    /// Ctrl-C: the closing line says where, the step is not repeated above it.
+    #[serde(skip)]
+    pub interrupted: bool,
 }
 
 impl Report for SetupReport {
@@ -195,7 +198,10 @@ impl SetupReport {
             .steps
             .iter()
             .map(|s| &s.check)
-            .filter(|c| !only_problems || matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
+            .filter(|c| {
+                !(self.interrupted && c.status == CheckStatus::Fail)
+                    && (!only_problems || matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
+            })
             .cloned()
             .collect();
         let mut text = render_checklist(&shown, paint);
