@@ -75,3 +75,26 @@ pub fn catch() -> Result<()> {
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
+
+static RESIZED: AtomicBool = AtomicBool::new(false);
+
+/// From here on a resize of the terminal (SIGWINCH) raises a flag that `resized` reads.
+pub fn watch_resize() {
+    // SAFETY: as in `install`; the handler only stores to an atomic.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_resize as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGWINCH, &action, std::ptr::null_mut());
+    }
+}
+
+extern "C" fn on_resize(_signal: libc::c_int) {
+    RESIZED.store(true, Ordering::SeqCst);
+}
+
+/// True once after each resize of the terminal since the last call.
+pub fn resized() -> bool {
+    RESIZED.swap(false, Ordering::SeqCst)
+}

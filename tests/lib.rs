@@ -15,3 +15,4 @@ mod metrics;
 mod setup;
 mod tune;
 mod verify;
+mod watch;
