@@ -10,6 +10,7 @@ mod cli;
 mod completions;
 mod doctor;
 mod env;
+mod habits;
 mod man;
 mod metrics;
 mod setup;

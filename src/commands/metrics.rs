@@ -10,6 +10,7 @@
 
 mod app;
 mod clock;
+mod compare;
 mod prometheus;
 mod snapshot;
 mod table;
@@ -70,8 +71,12 @@ fn once(
             out.print(&prometheus::render(&snapshot, app_view.as_ref()))?
         }
         _ => out.emit(&MetricsReport {
+            ok: snapshot.error.is_none(),
             snapshot: &snapshot,
             app: app_view.as_ref(),
+            comparison: app_view
+                .as_ref()
+                .and_then(|a| compare::compare(&snapshot, a)),
             warnings: &notes,
         })?,
     }
@@ -89,15 +94,24 @@ fn once(
 struct MetricsReport<'a> {
     #[serde(flatten)]
     snapshot: &'a Snapshot,
+    /// True when the server was read (the exit code is 0).
+    ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     app: Option<&'a AppView>,
+    /// With `--app-url`: the server's counts minus the app's, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<compare::Comparison>,
     warnings: &'a [String],
 }
 
 impl Report for MetricsReport<'_> {
     fn text(&self, paint: &Paint) -> String {
+        let comparison = self
+            .comparison
+            .as_ref()
+            .map_or_else(String::new, |c| format!("\n{}", c.text(paint)));
         format!(
-            "{}\n\n{}",
+            "{}\n\n{}{comparison}",
             table::header(self.snapshot, paint),
             table::snapshot(self.snapshot, self.app, None, paint)
         )

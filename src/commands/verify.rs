@@ -39,6 +39,7 @@ pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
         ok: verification.failure.is_none(),
         target: settings.target(),
         checks: verification.checks,
+        reads: verification.reads,
     };
     out.emit(&report)?;
     if let Some(line) = report.failure_line() {
@@ -54,6 +55,16 @@ pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
 pub struct Verification {
     pub checks: Vec<Check>,
     pub failure: Option<Kind>,
+    pub reads: Reads,
+}
+
+/// What verify's own GET and TTL added to the server's keyspace_hits and keyspace_misses. Redis
+/// counts every read of every client there, and offers no read of a value that it leaves out,
+/// so verify reports its share instead (`metrics --app-url` explains the gap it makes).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Reads {
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
 }
 
 /// Connects (retrying up to `wait` when given) and runs every check.
@@ -96,6 +107,7 @@ pub fn verify(
                     Check::skip("cleanup", skipped),
                 ],
                 failure: Some(err.kind),
+                reads: Reads::default(),
             }
         }
     })
@@ -113,16 +125,21 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verifi
         }
         .took(conn.handshake_time),
     );
-    checks.extend(data_checks(settings, &mut conn, ttl));
+    let (data, reads) = data_checks(settings, &mut conn, ttl);
+    checks.extend(data);
     let failure = checks
         .iter()
         .any(|c| c.status == CheckStatus::Fail)
         .then_some(Kind::Check);
-    Verification { checks, failure }
+    Verification {
+        checks,
+        failure,
+        reads,
+    }
 }
 
 /// SET, GET, TTL and DEL of a fresh key in one round trip; the set_get, ttl and cleanup checks.
-fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
+fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> (Vec<Check>, Reads) {
     let key = format!("imcache:verify:{:032x}", fastrand::u128(..));
     let mut pipe = redis::pipe();
     pipe.cmd("SET")
@@ -157,7 +174,7 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
     let [set, get, ttl_reply, del] = match replies {
         Ok(replies) => replies,
         Err(failed) => {
-            return vec![
+            let checks = vec![
                 failed.took(took),
                 Check::skip("ttl", "not run: the pipeline failed"),
                 Check::warn(
@@ -165,6 +182,7 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
                     format!("could not confirm the DEL; {key} expires in {ttl}s"),
                 ),
             ];
+            return (checks, Reads::default());
         }
     };
 
@@ -234,7 +252,16 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
             Check::fail("cleanup", format!("{detail}; {key} expires in {ttl}s"))
         }
     };
-    vec![set_get, ttl_check, cleanup]
+    // GET finds the value or not; TTL says -2 when it finds no key.
+    let found = [
+        !matches!(get, Value::Nil),
+        !matches!(ttl_reply, Value::Int(-2)),
+    ];
+    let reads = Reads {
+        keyspace_hits: found.iter().filter(|f| **f).count() as u64,
+        keyspace_misses: found.iter().filter(|f| !**f).count() as u64,
+    };
+    (vec![set_get, ttl_check, cleanup], reads)
 }
 
 fn describe_connection(settings: &Settings) -> String {
@@ -277,6 +304,8 @@ pub struct VerifyReport {
     pub ok: bool,
     pub target: String,
     pub checks: Vec<Check>,
+    /// Added to the server's hit counters by the checks themselves.
+    pub reads: Reads,
 }
 
 impl VerifyReport {
@@ -307,11 +336,13 @@ impl VerifyReport {
             .count();
         if self.ok {
             format!(
-                "{} {} is usable as a cache ({} checks, {})\n",
+                "{} {} is usable as a cache ({} checks, {}; its GET and TTL count as {} keyspace \
+                 hits on the server)\n",
                 paint.green(&paint.bold("ok:")),
                 self.target,
                 self.checks.len(),
-                format_ms(total)
+                format_ms(total),
+                self.reads.keyspace_hits
             )
         } else {
             format!(

@@ -89,7 +89,8 @@ impl AppEndpoint {
             hit_rate: None,
             problem: None,
         };
-        let response = match self.agent.get(&self.url).call() {
+        let label = format!("GET {}", self.shown);
+        let response = match crate::trace::timed(&label, || self.agent.get(&self.url).call()) {
             Ok(response) => response,
             Err(err) => {
                 let mut message = err.to_string();

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 
 use super::app::{AppEndpoint, AppView};
+use super::compare::{Comparison, compare};
 use super::snapshot::{Interval, Sampler, Snapshot, interval_hit_rate};
 use super::{clock, table, warnings};
 use crate::cli::MetricsFormat;
@@ -34,8 +35,12 @@ struct Sample<'a> {
     snapshot: &'a Snapshot,
     /// Null on the first sample and after a restart or an outage.
     interval: Option<&'a Interval>,
+    /// True when the server was read.
+    ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     app: Option<&'a AppView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<Comparison>,
     warnings: &'a [String],
     sample: u64,
     time: String,
@@ -106,7 +111,9 @@ pub fn run(
         let sample = Sample {
             snapshot: &snapshot,
             interval: interval.as_ref(),
+            ok: snapshot.error.is_none(),
             app: app_view.as_ref(),
+            comparison: app_view.as_ref().and_then(|a| compare(&snapshot, a)),
             warnings: &notes,
             sample: taken,
             time: clock::rfc3339_utc(now),
@@ -209,6 +216,10 @@ fn frame(
         Some(&rates),
         paint,
     ));
+    if let Some(comparison) = &sample.comparison {
+        text.push('\n');
+        text.push_str(&comparison.text(paint));
+    }
     text
 }
 
