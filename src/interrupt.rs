@@ -32,14 +32,20 @@ pub fn install(out: &Output) {
         false => Vec::new(),
     };
     let _ = FAREWELL.set((stderr, stdout));
-    // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the handler only
-    // touches atomics, write(2) and _exit(2), which are async-signal-safe.
+    // The handler only touches atomics, write(2) and _exit(2), which are async-signal-safe.
+    on_signal(libc::SIGINT, on_interrupt);
+}
+
+/// Installs `handler` for `signal` (restarting interrupted system calls).
+fn on_signal(signal: libc::c_int, handler: extern "C" fn(libc::c_int)) {
+    // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; every handler given
+    // here is async-signal-safe.
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_sigaction = handler as libc::sighandler_t;
         action.sa_flags = libc::SA_RESTART;
         libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+        libc::sigaction(signal, &action, std::ptr::null_mut());
     }
 }
 
@@ -80,14 +86,8 @@ static RESIZED: AtomicBool = AtomicBool::new(false);
 
 /// From here on a resize of the terminal (SIGWINCH) raises a flag that `resized` reads.
 pub fn watch_resize() {
-    // SAFETY: as in `install`; the handler only stores to an atomic.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_resize as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        action.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGWINCH, &action, std::ptr::null_mut());
-    }
+    // The handler only stores to an atomic.
+    on_signal(libc::SIGWINCH, on_resize);
 }
 
 extern "C" fn on_resize(_signal: libc::c_int) {

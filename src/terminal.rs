@@ -30,6 +30,14 @@ impl SpinnerTarget {
     fn write(&self, text: &str) -> io::Result<()> {
         io::stderr().lock().write_all(text.as_bytes())
     }
+
+    /// CSI n A/B/C/D; nothing for 0 (which a terminal would read as 1).
+    fn move_cursor(&self, n: usize, direction: char) -> io::Result<()> {
+        match n {
+            0 => Ok(()),
+            n => self.write(&format!("\x1b[{n}{direction}")),
+        }
+    }
 }
 
 impl indicatif::TermLike for SpinnerTarget {
@@ -47,31 +55,19 @@ impl indicatif::TermLike for SpinnerTarget {
     }
 
     fn move_cursor_up(&self, n: usize) -> io::Result<()> {
-        match n {
-            0 => Ok(()),
-            n => self.write(&format!("\x1b[{n}A")),
-        }
+        self.move_cursor(n, 'A')
     }
 
     fn move_cursor_down(&self, n: usize) -> io::Result<()> {
-        match n {
-            0 => Ok(()),
-            n => self.write(&format!("\x1b[{n}B")),
-        }
+        self.move_cursor(n, 'B')
     }
 
     fn move_cursor_right(&self, n: usize) -> io::Result<()> {
-        match n {
-            0 => Ok(()),
-            n => self.write(&format!("\x1b[{n}C")),
-        }
+        self.move_cursor(n, 'C')
     }
 
     fn move_cursor_left(&self, n: usize) -> io::Result<()> {
-        match n {
-            0 => Ok(()),
-            n => self.write(&format!("\x1b[{n}D")),
-        }
+        self.move_cursor(n, 'D')
     }
 
     fn write_line(&self, s: &str) -> io::Result<()> {
