@@ -28,6 +28,9 @@ _imcache() {
             imcache,help)
                 cmd="imcache__subcmd__help"
                 ;;
+            imcache,man)
+                cmd="imcache__subcmd__man"
+                ;;
             imcache,metrics)
                 cmd="imcache__subcmd__metrics"
                 ;;
@@ -52,6 +55,9 @@ _imcache() {
             imcache__subcmd__help,help)
                 cmd="imcache__subcmd__help__subcmd__help"
                 ;;
+            imcache__subcmd__help,man)
+                cmd="imcache__subcmd__help__subcmd__man"
+                ;;
             imcache__subcmd__help,metrics)
                 cmd="imcache__subcmd__help__subcmd__metrics"
                 ;;
@@ -71,7 +77,7 @@ _imcache() {
 
     case "${cmd}" in
         imcache)
-            opts="-u -H -p -n -s -q -v -h -V --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version setup verify metrics tune doctor env completions help"
+            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version setup verify metrics tune doctor env completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -86,6 +92,10 @@ _imcache() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -h)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -110,6 +120,14 @@ _imcache() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -153,7 +171,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__completions)
-            opts="-u -H -p -n -s -q -v -h -V --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,6 +186,10 @@ _imcache() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -h)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -192,6 +214,14 @@ _imcache() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -235,7 +265,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__doctor)
-            opts="-u -H -p -n -s -q -v -h -V --health-url --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --health-url --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -254,6 +284,10 @@ _imcache() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -h)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -278,6 +312,14 @@ _imcache() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -321,7 +363,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__env)
-            opts="-u -H -p -n -s -q -v -h -V --format --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --format --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,6 +382,10 @@ _imcache() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -h)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -364,6 +410,14 @@ _imcache() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -407,7 +461,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__help)
-            opts="setup verify metrics tune doctor env completions help"
+            opts="setup verify metrics tune doctor env completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -463,6 +517,20 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imcache__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -532,8 +600,102 @@ _imcache() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imcache__subcmd__man)
+            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -h)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imcache__subcmd__metrics)
-            opts="-u -H -p -n -s -q -v -h -V --watch --count --format --app-url --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --watch --count --format --app-url --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -567,6 +729,10 @@ _imcache() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -h)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -H)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -588,6 +754,14 @@ _imcache() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -631,7 +805,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__setup)
-            opts="-y -u -H -p -n -s -q -v -h -V --dry-run --yes --name --image --expose --require-pass --wait --no-env --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version auto docker brew apt cloud"
+            opts="-y -u -H -h -p -n -a -s -q -v -V --dry-run --yes --name --image --expose --require-pass --wait --no-env --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version auto docker brew apt cloud"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -661,6 +835,10 @@ _imcache() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -h)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -H)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -682,6 +860,14 @@ _imcache() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -725,7 +911,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__tune)
-            opts="-y -u -H -p -n -s -q -v -h -V --config --live --profile --maxmemory --policy --save --no-save --dry-run --yes --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
+            opts="-y -u -H -h -p -n -a -s -q -v -V --config --live --profile --maxmemory --policy --save --no-save --dry-run --yes --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -763,6 +949,10 @@ _imcache() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -h)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -H)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -784,6 +974,14 @@ _imcache() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -827,7 +1025,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__verify)
-            opts="-u -H -p -n -s -q -v -h -V --wait --health-url --ttl --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --wait --health-url --ttl --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -857,6 +1055,10 @@ _imcache() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                -h)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 -H)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -878,6 +1080,14 @@ _imcache() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

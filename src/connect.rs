@@ -134,6 +134,7 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
     let mut con = Link::open(&target, tls, settings.timeout)
         .map_err(|failure| classify::failure_error(&failure, settings))?;
     let connect_time = started.elapsed();
+    crate::trace::round_trip(&format!("connect {}", settings.address()), connect_time);
 
     let mut pipe = redis::pipe();
     if let Some(password) = &settings.password.value {
@@ -149,11 +150,16 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
     }
     pipe.cmd("PING");
     pipe.cmd("INFO").arg("server");
+    let label = match (settings.password.value.is_some(), settings.db.value != 0) {
+        (true, true) => "AUTH, SELECT, PING, INFO server",
+        (true, false) => "AUTH, PING, INFO server",
+        (false, true) => "SELECT, PING, INFO server",
+        (false, false) => "PING, INFO server",
+    };
     let started = Instant::now();
-    let replies: Vec<Value> = pipe
-        .ignore_errors()
-        .query::<Vec<Value>>(&mut con)
-        .map_err(|err| classify(&err, settings))?;
+    let replies: Vec<Value> =
+        crate::trace::timed(label, || pipe.ignore_errors().query::<Vec<Value>>(&mut con))
+            .map_err(|err| classify(&err, settings))?;
     let handshake_time = started.elapsed();
     let mut replies = replies.into_iter();
     let mode = Mode::of(&replies.next_back().unwrap_or(Value::Nil));
@@ -220,6 +226,17 @@ pub fn wait_until_ready(
             }
             Err(err) => return Err(err),
         }
+    }
+}
+
+/// A few words for a progress line: why the server does not answer yet.
+pub fn not_ready_reason(err: &Error) -> &'static str {
+    match err.reason {
+        Some(Reason::Refused) => "connection refused",
+        Some(Reason::Timeout) => "no answer",
+        Some(Reason::Closed) => "connection closed",
+        Some(Reason::Loading) => "loading its data",
+        _ => "not ready",
     }
 }
 

@@ -98,7 +98,7 @@ pub fn fetch(con: &mut dyn redis::ConnectionLike, sections: &[&str]) -> redis::R
     }
     // Read as bytes: a value may hold any byte (a config file path in Latin-1, say), and one
     // such byte must not make a healthy server look like something else.
-    let bytes: Vec<u8> = cmd.query(con)?;
+    let bytes: Vec<u8> = crate::trace::timed("INFO", || cmd.query(con))?;
     Ok(Info::parse(&String::from_utf8_lossy(&bytes)))
 }
 

@@ -43,26 +43,31 @@ pub fn install(out: &Output) {
     };
     let _ = FAREWELL.set((stderr, stdout));
     let _ = WAKE.get_or_init(wake_pipe);
-    // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the handler only
-    // touches atomics, write(2) and _exit(2), which are async-signal-safe.
+    // The handler only touches atomics, write(2), shutdown(2) and _exit(2), which are
+    // async-signal-safe.
+    on_signal(libc::SIGINT, on_interrupt);
+}
+
+/// Installs `handler` for `signal` (restarting interrupted system calls).
+fn on_signal(signal: libc::c_int, handler: extern "C" fn(libc::c_int)) {
+    // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; every handler given
+    // here is async-signal-safe.
     unsafe {
         let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_sigaction = handler as libc::sighandler_t;
         action.sa_flags = libc::SA_RESTART;
         libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+        libc::sigaction(signal, &action, std::ptr::null_mut());
     }
 }
 
 extern "C" fn on_interrupt(_signal: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
     if COMMITTING.load(Ordering::SeqCst) {
-        // SAFETY: write(2) and shutdown(2) are async-signal-safe; a failed call (a full pipe, a
-        // slot whose socket was closed meanwhile) changes nothing that matters now.
+        wake();
+        // SAFETY: shutdown(2) is async-signal-safe; a slot whose socket was closed meanwhile
+        // fails harmlessly.
         unsafe {
-            if let Some((_, write)) = WAKE.get() {
-                libc::write(*write, [1u8].as_ptr().cast(), 1);
-            }
             for slot in &SOCKETS {
                 let fd = slot.load(Ordering::SeqCst);
                 if fd >= 0 {
@@ -100,13 +105,17 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
-/// Sleeps for `time`, or less when Ctrl-C comes first (then fails). Without `install` (unit
-/// tests) it is a plain sleep.
+/// Sleeps for `time`, or less when Ctrl-C comes first (then fails) or the terminal is resized
+/// (then returns early; `resized` says so). It wakes for nothing else. Without `install` (unit
+/// tests) it sleeps in slices and looks at the flags between them.
 pub fn sleep(time: Duration) -> Result<()> {
     let until = Instant::now() + time;
     loop {
         if interrupted() {
             return Err(interrupted_error("nothing was changed"));
+        }
+        if RESIZED.load(Ordering::SeqCst) {
+            return Ok(());
         }
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -120,11 +129,25 @@ pub fn sleep(time: Duration) -> Result<()> {
                     revents: 0,
                 };
                 let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
-                // SAFETY: one valid pollfd for the duration of the call.
-                unsafe { libc::poll(&mut poll, 1, ms) };
+                let mut drained = [0u8; 16];
+                // SAFETY: one valid pollfd for the duration of the call; read(2) on our own
+                // non-blocking pipe into a local buffer.
+                unsafe {
+                    if libc::poll(&mut poll, 1, ms) > 0 {
+                        libc::read(*read, drained.as_mut_ptr().cast(), drained.len());
+                    }
+                }
             }
             _ => std::thread::sleep(left.min(Duration::from_millis(20))),
         }
+    }
+}
+
+/// Wakes a `sleep` from a signal handler (async-signal-safe: one write(2)).
+fn wake() {
+    if let Some((_, write)) = WAKE.get() {
+        // SAFETY: write(2) of one byte to our own non-blocking pipe; a full pipe is fine.
+        unsafe { libc::write(*write, [1u8].as_ptr().cast(), 1) };
     }
 }
 
@@ -160,4 +183,23 @@ fn wake_pipe() -> (RawFd, RawFd) {
         0 => (fds[0], fds[1]),
         _ => (-1, -1),
     }
+}
+
+static RESIZED: AtomicBool = AtomicBool::new(false);
+
+/// From here on a resize of the terminal (SIGWINCH) raises a flag that `resized` reads, and
+/// ends a `sleep` so that the frame is redrawn at once.
+pub fn watch_resize() {
+    // The handler only stores to an atomic and writes to a pipe.
+    on_signal(libc::SIGWINCH, on_resize);
+}
+
+extern "C" fn on_resize(_signal: libc::c_int) {
+    RESIZED.store(true, Ordering::SeqCst);
+    wake();
+}
+
+/// True once after each resize of the terminal since the last call.
+pub fn resized() -> bool {
+    RESIZED.swap(false, Ordering::SeqCst)
 }

@@ -269,7 +269,10 @@ impl Settings {
                 None => pick_any(|r| &r.password),
             }
             .map(|(v, s)| (Secret::new(v), s));
-            match part.or(url_password) {
+            // redis-cli's own variable comes after every REDIS_PASSWORD and URL password.
+            let rediscli = lookup(REDISCLI_AUTH)
+                .map(|v| (Secret::new(v), Source::new(Layer::Env, REDISCLI_AUTH)));
+            match part.or(url_password).or(rediscli) {
                 Some((value, source)) => {
                     Setting::new(Some(value).filter(|v| !v.expose().is_empty()), source)
                 }
@@ -388,6 +391,25 @@ pub fn is_this_machine(host: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
+}
+
+/// redis-cli's password variable, read after REDIS_PASSWORD.
+const REDISCLI_AUTH: &str = "REDISCLI_AUTH";
+
+/// redis-cli's `-a PASSWORD` is refused: a process's arguments are visible to every user of the
+/// machine (`ps`), so the message names the three ways that keep the password out of them.
+pub fn refuse_password_flag(args: &ConnArgs) -> Result<()> {
+    if args.pass.is_none() {
+        return Ok(());
+    }
+    Err(Error::usage(
+        "-a/--pass is refused: a password on the command line is visible to every user of this \
+         machine in `ps`",
+    )
+    .with_hint(
+        "set REDIS_PASSWORD in the environment or the .env file, type it with --askpass, or set \
+         REDISCLI_AUTH as for redis-cli",
+    ))
 }
 
 fn env_file_path(args: &ConnArgs) -> PathBuf {
@@ -742,6 +764,25 @@ mod tests {
         .unwrap();
         assert!(s.password.value.is_none());
         assert_eq!(s.password.source.label(), "env");
+    }
+
+    #[test]
+    fn rediscli_auth_comes_after_redis_password() {
+        let s = resolve(args(), &[("REDISCLI_AUTH", "cli")], "").unwrap();
+        assert_eq!(s.password.value.as_ref().unwrap().expose(), "cli");
+        assert_eq!(s.password.source.to_string(), "env REDISCLI_AUTH");
+        let s = resolve(
+            args(),
+            &[("REDISCLI_AUTH", "cli")],
+            "REDIS_PASSWORD=fromfile\n",
+        )
+        .unwrap();
+        assert_eq!(s.password.value.as_ref().unwrap().expose(), "fromfile");
+        let s = resolve(args(), &[("REDISCLI_AUTH", "cli")], "REDIS_PASSWORD=\n").unwrap();
+        assert!(
+            s.password.value.is_none(),
+            "an empty REDIS_PASSWORD says none"
+        );
     }
 
     #[test]

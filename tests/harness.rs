@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod fake;
 pub mod fake_redis;
 pub mod net;
+pub mod pty;
 pub mod server;
 pub mod tls;
 

@@ -28,7 +28,6 @@ mod unanswered;
 use std::time::Instant;
 
 use crate::cli::{ConnArgs, DoctorArgs};
-use crate::commands::verify;
 use crate::connect::Link;
 use crate::error::{Kind, Result, Status};
 use crate::output::{Check, CheckStatus, Output};
@@ -66,6 +65,9 @@ pub fn run(conn: &ConnArgs, args: &DoctorArgs, out: &Output) -> Result<Status> {
         progress.finish(status, &format!("{} checks", report.checks.len()));
     }
     out.emit(&report)?;
+    if let Some(line) = report.failure_line() {
+        out.failure_summary(&line);
+    }
     Ok(match report.ok {
         true => Status::Success,
         false => Status::Reported(Kind::Check),
@@ -100,7 +102,7 @@ fn diagnose(conn: &ConnArgs, args: &DoctorArgs) -> DoctorReport {
     checks.push(examined.latency);
     checks.push(examined.version);
     if let Some(url) = &args.health_url {
-        checks.push(verify::health_check(url, settings.timeout));
+        checks.push(crate::health::check(url, settings.timeout));
     }
     DoctorReport::new(settings.target(), checks)
 }

@@ -5,17 +5,14 @@ use serde_json::json;
 
 use crate::cli::{ConnArgs, EnvArgs, EnvFormat};
 use crate::error::{Result, Status};
-use crate::output::{Output, Paint, Report};
+use crate::output::{self, Output, Paint, Report};
 use crate::settings::{Setting, Settings, Source, process_env};
 
 pub fn run(conn: &ConnArgs, args: &EnvArgs, out: &Output) -> Result<Status> {
+    let format = output::chosen_format(out.json, args.format, EnvFormat::Json, EnvFormat::Text)?;
+    let out = &out.json_too(format == EnvFormat::Json);
     let settings = Settings::resolve(conn, &process_env)?;
     let report = EnvReport { settings };
-    let format = if out.json {
-        EnvFormat::Json
-    } else {
-        args.format
-    };
     match format {
         EnvFormat::Json => out.emit_json(&report)?,
         EnvFormat::Env => out.print(&report.env_lines())?,
@@ -76,6 +73,7 @@ impl EnvReport {
             })
         };
         json!({
+            "ok": true,
             "target": s.target(),
             "env_file": { "path": s.env_file, "found": s.env_file_found },
             "settings": {

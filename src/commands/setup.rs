@@ -24,7 +24,7 @@ use crate::cli::{ConnArgs, SetupArgs, SetupMethod};
 use crate::commands::verify;
 use crate::connect::{self, Conn};
 use crate::dotenv_file::PendingWrite;
-use crate::error::{Error, Kind, Reason, Result, Status};
+use crate::error::{Error, Kind, Result, Status};
 use crate::install::{self, APT_REDIS_CONF};
 use crate::interrupt;
 use crate::output::{Check, CheckStatus, Output};
@@ -63,6 +63,7 @@ pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
         plan: facts.plan,
         summary,
         steps_shown: out.stderr_tty && !out.quiet && !out.json,
+        interrupted: status == Status::Reported(Kind::Interrupted),
     })?;
     Ok(status)
 }
@@ -308,15 +309,8 @@ fn wait(
 ) -> Result<Conn, Halt> {
     let label = format!("waiting for Redis on {}", target.address());
     let progress = journal.start(&label);
-    let result = connect::wait_until_ready(target, wait, &mut |err, waited| {
-        let why = match err.reason {
-            Some(Reason::Refused) => "connection refused",
-            Some(Reason::Timeout) => "no answer",
-            Some(Reason::Closed) => "connection closed",
-            Some(Reason::Loading) => "loading its data",
-            _ => "not ready",
-        };
-        progress.update(&format!("{label} ({why}, {:.1}s)", waited.as_secs_f64()));
+    let result = connect::wait_until_ready(target, wait, &mut |err, _| {
+        progress.update(&format!("{label} ({})", connect::not_ready_reason(err)));
     });
     match result {
         Ok(conn) => {

@@ -28,7 +28,7 @@ pub fn watch(con: &mut dyn redis::ConnectionLike, first_at: Instant, local: bool
     let mut failure = None;
     for i in 1..=PINGS {
         let sent = Instant::now();
-        match redis::cmd("PING").query::<String>(con) {
+        match crate::trace::timed("PING", || redis::cmd("PING").query::<String>(con)) {
             Ok(_) => rtts.push(sent.elapsed()),
             Err(err) => {
                 failure = Some(err);

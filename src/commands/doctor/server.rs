@@ -72,10 +72,9 @@ fn config_get(con: &mut dyn redis::ConnectionLike) -> Result<BTreeMap<String, St
     for name in PARAMS {
         pipe.cmd("CONFIG").arg("GET").arg(name);
     }
-    let replies: Vec<Value> = pipe
-        .ignore_errors()
-        .query(con)
-        .map_err(|err| format!("CONFIG GET failed: {err}"))?;
+    let replies: Vec<Value> =
+        crate::trace::timed("CONFIG GET (pipelined)", || pipe.ignore_errors().query(con))
+            .map_err(|err| format!("CONFIG GET failed: {err}"))?;
     let mut config = BTreeMap::new();
     for reply in replies {
         if let Value::ServerError(err) = &reply {
