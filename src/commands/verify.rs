@@ -182,10 +182,7 @@ fn data_checks(
                 format!("expected 4 replies, got {}", replies.len()),
             )
         }),
-        Err(err) => Err(failed(
-            "set_get",
-            &connect::classify(&err, settings),
-        )),
+        Err(err) => Err(failed("set_get", &connect::classify(&err, settings))),
     };
     let [set, get, ttl_reply, del] = match replies {
         Ok(replies) => replies,
