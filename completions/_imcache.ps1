@@ -110,6 +110,7 @@ Register-ArgumentCompleter -Native -CommandName 'imcache' -ScriptBlock {
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Retry the connection until Redis answers or this much time has passed (e.g. 30s)')
             [CompletionResult]::new('--health-url', '--health-url', [CompletionResultType]::ParameterName, 'Also GET the app''s health endpoint and require "cache": "connected"')
             [CompletionResult]::new('--ttl', '--ttl', [CompletionResultType]::ParameterName, 'TTL in seconds of the test key')
+            [CompletionResult]::new('--key-prefix', '--key-prefix', [CompletionResultType]::ParameterName, 'Prefix of the test key, for users limited to a key pattern [default: imcache:verify:] [env: IMCACHE_KEY_PREFIX]')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Host name or address [default: localhost] [env: REDIS_HOST]')
@@ -227,6 +228,7 @@ Register-ArgumentCompleter -Native -CommandName 'imcache' -ScriptBlock {
         }
         'imcache;doctor' {
             [CompletionResult]::new('--health-url', '--health-url', [CompletionResultType]::ParameterName, 'Also GET the app''s health endpoint and require "cache": "connected"')
+            [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'How long to watch the server for the latency and evictions figures, e.g. 10s for a longer look')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Host name or address [default: localhost] [env: REDIS_HOST]')

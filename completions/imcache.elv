@@ -105,6 +105,7 @@ set edit:completion:arg-completer[imcache] = {|@words|
             cand --wait 'Retry the connection until Redis answers or this much time has passed (e.g. 30s)'
             cand --health-url 'Also GET the app''s health endpoint and require "cache": "connected"'
             cand --ttl 'TTL in seconds of the test key'
+            cand --key-prefix 'Prefix of the test key, for users limited to a key pattern [default: imcache:verify:] [env: IMCACHE_KEY_PREFIX]'
             cand -u 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]'
             cand --url 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]'
             cand -h 'Host name or address [default: localhost] [env: REDIS_HOST]'
@@ -219,6 +220,7 @@ set edit:completion:arg-completer[imcache] = {|@words|
         }
         &'imcache;doctor'= {
             cand --health-url 'Also GET the app''s health endpoint and require "cache": "connected"'
+            cand --sample 'How long to watch the server for the latency and evictions figures, e.g. 10s for a longer look'
             cand -u 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]'
             cand --url 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]'
             cand -h 'Host name or address [default: localhost] [env: REDIS_HOST]'

@@ -90,6 +90,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand setup" -s V -l version -
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l wait -d 'Retry the connection until Redis answers or this much time has passed (e.g. 30s)' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l health-url -d 'Also GET the app\'s health endpoint and require "cache": "connected"' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l ttl -d 'TTL in seconds of the test key' -r
+complete -c imcache -n "__fish_imcache_using_subcommand verify" -l key-prefix -d 'Prefix of the test key, for users limited to a key pattern [default: imcache:verify:] [env: IMCACHE_KEY_PREFIX]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
@@ -183,6 +184,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand tune" -s q -l quiet -d '
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s v -l verbose -d 'Also print each round trip to Redis and each external command as it happens'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s V -l version -d 'Print version'
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l health-url -d 'Also GET the app\'s health endpoint and require "cache": "connected"' -r
+complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l sample -d 'How long to watch the server for the latency and evictions figures, e.g. 10s for a longer look' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r

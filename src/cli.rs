@@ -230,6 +230,11 @@ pub struct VerifyArgs {
     /// TTL in seconds of the test key
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = parse_ttl)]
     pub ttl: u64,
+
+    /// Prefix of the test key, for users limited to a key pattern [default: imcache:verify:]
+    /// [env: IMCACHE_KEY_PREFIX]
+    #[arg(long, value_name = "PREFIX")]
+    pub key_prefix: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -348,6 +353,11 @@ pub struct DoctorArgs {
     /// Also GET the app's health endpoint and require "cache": "connected"
     #[arg(long, value_name = "URL")]
     pub health_url: Option<String>,
+
+    /// How long to watch the server for the latency and evictions figures, e.g. 10s for a
+    /// longer look
+    #[arg(long, value_name = "DUR", default_value = "50ms", value_parser = parse_timeout)]
+    pub sample: Duration,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

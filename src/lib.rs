@@ -6,6 +6,7 @@
 //! problem the report already describes, so nothing is printed twice.
 
 mod atomic_write;
+mod capability;
 mod cli;
 mod commands;
 mod connect;
@@ -19,6 +20,7 @@ mod output;
 mod probe;
 mod process;
 mod procfs;
+mod provider;
 mod redis_conf;
 mod settings;
 mod terminal;

@@ -377,6 +377,21 @@ impl Settings {
         }
     }
 
+    /// An imcache variable that is not a connection setting (IMCACHE_KEY_PREFIX ...): the process
+    /// environment, then the .env file, with where it came from.
+    pub fn var(&self, name: &str) -> Option<Setting<String>> {
+        if let Some(value) = process_env(name) {
+            return Some(Setting::new(value, Source::new(Layer::Env, name)));
+        }
+        let dotenv = DotEnv::load(&self.env_file).ok()?;
+        dotenv.get(name).map(|entry| {
+            Setting::new(
+                entry.value.clone(),
+                Source::new(Layer::DotEnv { line: entry.line }, name),
+            )
+        })
+    }
+
     /// True when the server is on this machine.
     pub fn is_local(&self) -> bool {
         self.socket.value.is_some() || is_this_machine(&self.host.value)

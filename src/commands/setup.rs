@@ -332,7 +332,7 @@ fn wait(
 /// Step 5: verify's own checks on the connection the wait opened.
 fn prove(journal: &mut Journal, target: &Settings, conn: Conn) -> Result<(), Halt> {
     let progress = journal.start("running the verify checks (PING, SET/GET, TTL, DEL)");
-    let verification = verify::verify_connected(target, conn, VERIFY_TTL);
+    let verification = verify::verify_connected(target, conn, &verify::Probe::with_ttl(VERIFY_TTL));
     let names: Vec<&str> = verification
         .checks
         .iter()

@@ -181,7 +181,9 @@ fn ctrl_c_ends_a_wait_for_a_server_at_once() {
 fn ctrl_c_ends_doctor_and_metrics_at_once() {
     let server = RedisServer::start();
     let (run, took) = interrupted(
-        Imcache::new().server(&server).args(["doctor", "--json"]),
+        Imcache::new()
+            .server(&server)
+            .args(["doctor", "--json", "--sample", "10s"]),
         Duration::from_millis(100),
     );
     assert_eq!(run.code, 130, "{}", run.stderr);
