@@ -9,6 +9,7 @@ mod atomic_write;
 mod cli;
 mod commands;
 mod connect;
+mod docker_names;
 mod dotenv_file;
 mod error;
 mod info;
@@ -18,6 +19,7 @@ mod output;
 mod probe;
 mod process;
 mod procfs;
+mod redact;
 mod redis_conf;
 mod settings;
 

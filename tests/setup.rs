@@ -112,7 +112,7 @@ fn docker_creates_a_container_proves_it_and_records_it_once() {
     assert!(doc.steps.iter().all(|s| s.status == "pass"), "{doc:#?}");
     assert!(doc.step("wait").ms > 0.0);
     let publish = format!("127.0.0.1:{port}:6379");
-    let expected_run = strings(&["run", "--name", NAME, "-p", &publish, "-d", "redis:7"]);
+    let expected_run = strings(&["run", "--name", NAME, "-p", &publish, "-d", "--", "redis:7"]);
     assert_eq!(docker.runs(), std::slice::from_ref(&expected_run));
     assert_eq!(doc.plan, [format!("docker {}", expected_run.join(" "))]);
 
@@ -190,6 +190,7 @@ fn a_password_reaches_the_container_through_the_environment_only() {
             "-e",
             "REDIS_PASSWORD",
             "-d",
+            "--",
             "redis:7",
             "sh",
             "-c",
@@ -248,7 +249,7 @@ fn a_stopped_container_is_started_not_recreated() {
     let doc: Doc = run.json();
     assert!(doc.step("container").detail.contains("exited"), "{doc:#?}");
     assert!(docker.runs().is_empty());
-    assert!(docker.calls().contains(&strings(&["start", NAME])));
+    assert!(docker.calls().contains(&strings(&["start", "--", NAME])));
     assert_eq!(doc.names()[4], "docker_start");
 }
 
@@ -384,7 +385,7 @@ fn port_already_allocated_removes_the_half_made_container() {
     let doc: Doc = run.json();
     assert!(doc.step("docker_run").detail.contains("already allocated"));
     assert_eq!(doc.step("undo").status, "pass");
-    assert_eq!(docker.calls().last().unwrap(), &strings(&["rm", NAME]));
+    assert_eq!(docker.calls().last().unwrap(), &strings(&["rm", "--", NAME]));
     assert_eq!(
         std::fs::read_to_string(dir.path().join(".env")).unwrap(),
         "APP=1\n"
@@ -425,7 +426,7 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
         run.stdout,
         format!(
             "docker run --name interviewmaster-redis -p 127.0.0.1:{port}:6379 -e REDIS_PASSWORD \
-             -d redis:7 sh -c 'exec redis-server --requirepass \"$REDIS_PASSWORD\"'\n"
+             -d -- redis:7 sh -c 'exec redis-server --requirepass \"$REDIS_PASSWORD\"'\n"
         )
     );
     assert!(run.stderr.contains("then: wait for PONG"), "{}", run.stderr);

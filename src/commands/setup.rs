@@ -41,6 +41,9 @@ pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
     interrupt::install(out);
     reject_flags(args.method, args)?;
     let resolved = Settings::resolve(conn, &process_env)?;
+    for notice in &resolved.notices {
+        out.warn(notice);
+    }
     let mut journal = Journal::new(out);
     let mut facts = Facts {
         method: args.method,

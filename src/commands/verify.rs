@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::cli::{ConnArgs, VerifyArgs};
 use crate::connect::{self, Conn};
 use crate::error::{Kind, Result, Status};
+use crate::redact;
 use crate::output::{Check, CheckStatus, Output, Paint, Report, format_ms, render_checklist};
 use crate::settings::Settings;
 
@@ -221,7 +222,7 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
 /// GETs the app's health endpoint; passes when its JSON says `"cache": "connected"`.
 pub fn health_check(url: &str, timeout: Duration) -> Check {
     let started = Instant::now();
-    let shown = redact_url(url);
+    let shown = redact::url(url);
     let agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
@@ -230,7 +231,8 @@ pub fn health_check(url: &str, timeout: Duration) -> Check {
     let response = match agent.get(url).call() {
         Ok(response) => response,
         Err(err) => {
-            return Check::fail("health", format!("cannot GET {shown}: {err}"))
+            let said = redact::scrub(&err.to_string(), url);
+            return Check::fail("health", format!("cannot GET {shown}: {said}"))
                 .hint("is the app running and is --health-url right?")
                 .took(started.elapsed());
         }
@@ -260,17 +262,6 @@ fn find_cache_field(json: &serde_json::Value) -> Option<&str> {
             .or_else(|| value.get("status").and_then(|s| s.as_str()));
     }
     object.values().find_map(find_cache_field)
-}
-
-/// The URL with any password replaced by `****`, for messages.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("****"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
-    }
 }
 
 fn describe_connection(settings: &Settings) -> String {
