@@ -169,7 +169,7 @@ fn a_password_reaches_the_container_through_the_environment_only() {
     let docker = FakeDocker::new();
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
-    let password = "p@ss w'rd $HOME #1 \\ ünï \"q\"";
+    let password = "p@ss w0rd $HOME #1 \\ ünï `q` \"x";
     let run = docker_setup(&docker, dir.path(), port)
         .env("REDIS_PASSWORD", password)
         .args(["--require-pass", "--yes", "--json"])
@@ -484,7 +484,7 @@ fn bad_input_is_exit_2_before_any_command() {
         .args(["--yes"])
         .run()
         .code(2)
-        .stderr_has("REDIS_PASSWORD: the value contains a line break")
+        .stderr_has("REDIS_PASSWORD: the value holds a line break")
         .never_shows("two\nlines");
     std::fs::write(&env_path, "APP=1\nthis is not a pair\n").unwrap();
     docker_setup(&docker, dir.path(), free_port())
@@ -705,7 +705,7 @@ fn cloud_with_a_wrong_password_is_exit_4_and_writes_nothing() {
 fn env_format_env_quotes_values_the_way_setup_writes_them() {
     let run = Imcache::new()
         .env("REDIS_HOST", "cache host")
-        .env("REDIS_USERNAME", "it's $me")
+        .env("REDIS_USERNAME", "it is $me")
         .args(["env", "--format", "env"])
         .run()
         .success();
@@ -713,5 +713,16 @@ fn env_format_env_quotes_values_the_way_setup_writes_them() {
         .map(|item| item.expect("env --format env prints valid .env lines"))
         .collect();
     assert_eq!(read["REDIS_HOST"], "cache host");
-    assert_eq!(read["REDIS_USERNAME"], "it's $me");
+    assert_eq!(read["REDIS_USERNAME"], "it is $me");
+    // A value no .env form carries is left out, saying why, as setup would refuse it.
+    let run = Imcache::new()
+        .env("REDIS_USERNAME", "it's $me")
+        .args(["env", "--format", "env"])
+        .run()
+        .success();
+    assert!(
+        run.stdout.contains("# REDIS_USERNAME is left out: it holds both `'` and `$`"),
+        "{}",
+        run.stdout
+    );
 }

@@ -88,6 +88,10 @@ pub fn merge(path: &Path, old: &str, updates: &[Update]) -> Result<String> {
             Some((from, to)) => {
                 text.push_str(&old[binding.start..from]);
                 text.push_str(quoted);
+                // `KEY= # note` held no value: the note must not become part of the new one.
+                if old[to..].starts_with('#') {
+                    text.push(' ');
+                }
                 text.push_str(&old[to..binding.end]);
             }
             None => {
@@ -214,6 +218,10 @@ mod tests {
             ],
         );
         assert_eq!(new, "REDIS_HOST=h # later\nX=\"a\nREDIS_PORT=1\"\nREDIS_PORT=6379\n");
+        assert_eq!(
+            merge_text("REDIS_DB= # which\n", &[Update::set("REDIS_DB", "0")]),
+            "REDIS_DB= 0 # which\n"
+        );
     }
 
     #[test]
