@@ -5,6 +5,7 @@
 
 pub mod cmd;
 pub mod fake;
+pub mod loaders;
 pub mod net;
 pub mod server;
 pub mod tls;

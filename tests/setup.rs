@@ -4,7 +4,8 @@
 //! any), the .env read back with dotenvy, its mode and its untouched lines, idempotence, and
 //! every way a run stops, with its exit code and .env left as it was.
 
-mod fakes;
+pub(crate) mod fakes;
+mod injection;
 
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
