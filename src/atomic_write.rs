@@ -107,7 +107,8 @@ fn commit(
             .with_hint(format!("run {who} again: it reads the file anew")));
         }
     }
-    let result = fs::rename(&temp, &target).and_then(|()| File::open(&dir).and_then(|d| d.sync_all()));
+    let result =
+        fs::rename(&temp, &target).and_then(|()| File::open(&dir).and_then(|d| d.sync_all()));
     if let Err(err) = result {
         let _ = fs::remove_file(&temp);
         return Err(io_error("write", &target, &err));
@@ -302,7 +303,11 @@ mod tests {
         fs::write(&path, "A=2\n").unwrap();
         let err = replace(&path, b"A=3\n", Mode::Keep, &seen, "setup").unwrap_err();
         assert_eq!(err.kind, crate::error::Kind::Check);
-        assert!(err.message.contains("changed while setup was running"), "{}", err.message);
+        assert!(
+            err.message.contains("changed while setup was running"),
+            "{}",
+            err.message
+        );
         assert_eq!(fs::read_to_string(&path).unwrap(), "A=2\n");
         // Same bytes, another file (replaced by a rename): refused as well.
         let seen = Snapshot::take(&path).unwrap();
@@ -312,7 +317,11 @@ mod tests {
         let seen = Snapshot::take(&path).unwrap();
         replace(&path, b"A=3\n", Mode::Keep, &seen, "tune").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "A=3\n");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file is left");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file is left"
+        );
         // A file that appeared where none was is not replaced either.
         let new = dir.path().join("new.env");
         let absent = Snapshot::take(&new).unwrap();

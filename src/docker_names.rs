@@ -52,16 +52,17 @@ fn is_image_reference(text: &str) -> bool {
         return false;
     }
     let mut components: Vec<&str> = path.split('/').collect();
-    if components.len() > 1 && looks_like_domain(components[0]) {
-        if !is_domain(components.remove(0)) {
-            return false;
-        }
+    if components.len() > 1 && looks_like_domain(components[0]) && !is_domain(components.remove(0))
+    {
+        return false;
     }
     components.iter().all(|c| is_path_component(c))
 }
 
 fn looks_like_domain(first: &str) -> bool {
-    first.contains(['.', ':']) || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase())
+    first.contains(['.', ':'])
+        || first == "localhost"
+        || first.chars().any(|c| c.is_ascii_uppercase())
 }
 
 /// `host[:port]`, the host made of dot-separated labels of letters, digits and inner dashes.
@@ -137,7 +138,18 @@ mod tests {
         for good in ["interviewmaster-redis", "r7", "a.b_c-d", "A1"] {
             assert!(container_name(good).is_ok(), "{good}");
         }
-        for bad in ["--privileged", "-x", "", "a", "..", "a b", "a\nb", "a/b", "_x", "ünï"] {
+        for bad in [
+            "--privileged",
+            "-x",
+            "",
+            "a",
+            "..",
+            "a b",
+            "a\nb",
+            "a/b",
+            "_x",
+            "ünï",
+        ] {
             assert!(container_name(bad).is_err(), "{bad:?}");
         }
     }

@@ -237,7 +237,11 @@ mod tests {
         assert!(!err.message.contains("correct"), "{}", err.message);
         let err = parse("OPENAI_API_KEY=\"sk-CANARY\nB=1\n").unwrap_err();
         assert!(err.message.starts_with(".env:1:"), "{}", err.message);
-        assert!(err.message.contains("key OPENAI_API_KEY"), "{}", err.message);
+        assert!(
+            err.message.contains("key OPENAI_API_KEY"),
+            "{}",
+            err.message
+        );
         assert!(!err.message.contains("CANARY"), "{}", err.message);
     }
 

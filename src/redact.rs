@@ -76,7 +76,11 @@ fn secrets_of(url: &str) -> Vec<String> {
         }
         let fragment_pairs = parsed
             .fragment()
-            .map(|f| url::form_urlencoded::parse(f.as_bytes()).into_owned().collect::<Vec<_>>())
+            .map(|f| {
+                url::form_urlencoded::parse(f.as_bytes())
+                    .into_owned()
+                    .collect::<Vec<_>>()
+            })
             .unwrap_or_default();
         for (name, value) in parsed.query_pairs().into_owned().chain(fragment_pairs) {
             if is_secret_name(&name) && !value.is_empty() {
@@ -135,7 +139,10 @@ mod tests {
 
     #[test]
     fn a_broken_url_is_masked_too() {
-        assert_eq!(url("http://u:pw@[::1/x?token=t"), "http://u:****@[::1/x?token=****");
+        assert_eq!(
+            url("http://u:pw@[::1/x?token=t"),
+            "http://u:****@[::1/x?token=****"
+        );
         assert_eq!(url("redis://:pw@"), "redis://:****@");
     }
 
@@ -144,7 +151,10 @@ mod tests {
         let raw = "http://u:pw%21@127.0.0.1:9/h?token=tok%20en";
         let message = format!("GET {raw} failed; token tok en; pw!");
         let scrubbed = scrub(&message, raw);
-        assert!(!scrubbed.contains("tok en") && !scrubbed.contains("tok%20en"), "{scrubbed}");
+        assert!(
+            !scrubbed.contains("tok en") && !scrubbed.contains("tok%20en"),
+            "{scrubbed}"
+        );
         assert!(!scrubbed.contains("pw"), "{scrubbed}");
     }
 }

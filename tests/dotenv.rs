@@ -72,7 +72,9 @@ fn set_app_password(server: &RedisServer, password: Option<&str>) {
         Some(password) => format!(">{password}"),
         None => "nopass".to_string(),
     };
-    server.query::<()>(&["ACL", "SETUSER", "app", "reset", "on", &rule, "~*", "&*", "+@all"]);
+    server.query::<()>(&[
+        "ACL", "SETUSER", "app", "reset", "on", &rule, "~*", "&*", "+@all",
+    ]);
 }
 
 /// `setup cloud` for the server's `app` user with `password`, writing `dir/.env`.
@@ -81,7 +83,14 @@ fn setup_with(server: &RedisServer, dir: &Path, password: &str) -> Run {
         .dir(dir)
         .env("REDIS_PASSWORD", password)
         .env("HOME", APP_HOME)
-        .args(["setup", "cloud", "-H", "127.0.0.1", "-p", &server.port.to_string()])
+        .args([
+            "setup",
+            "cloud",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &server.port.to_string(),
+        ])
         .args(["--user", "app", "--yes", "--json"])
         .run()
 }
@@ -132,7 +141,9 @@ fn assert_refusal_is_earned(run: &Run, dir: &Path, password: &str) {
     let doc: ErrorDoc = run.json();
     assert!(!doc.ok && doc.error.kind == "usage", "{doc:?}");
     assert!(
-        doc.error.message.starts_with("REDIS_PASSWORD: the value holds"),
+        doc.error
+            .message
+            .starts_with("REDIS_PASSWORD: the value holds"),
         "{}",
         doc.error.message
     );
@@ -291,7 +302,14 @@ fn docker_setup_with_run_body(body: &str, dir: &Path) -> (FakeDocker, Run) {
     let run = Imcache::new()
         .dir(dir)
         .path_first(docker.path())
-        .args(["setup", "docker", "--port", &port.to_string(), "--yes", "--json"])
+        .args([
+            "setup",
+            "docker",
+            "--port",
+            &port.to_string(),
+            "--yes",
+            "--json",
+        ])
         .run();
     (docker, run)
 }
@@ -306,8 +324,14 @@ fn a_line_added_while_setup_runs_is_kept() {
     let (_docker, run) = docker_setup_with_run_body(&body, dir.path());
     run.success();
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.starts_with("APP_ENV=dev\nREDIS_HOST=127.0.0.1\n"), "{text}");
-    assert!(text.contains("ADDED_MEANWHILE=1\n"), "the added line was lost:\n{text}");
+    assert!(
+        text.starts_with("APP_ENV=dev\nREDIS_HOST=127.0.0.1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ADDED_MEANWHILE=1\n"),
+        "the added line was lost:\n{text}"
+    );
 }
 
 #[test]
@@ -322,7 +346,8 @@ fn a_redis_line_changed_while_setup_runs_stops_the_write() {
     let (_docker, run) = docker_setup_with_run_body(&body, dir.path());
     let run = run.code(1);
     assert!(
-        run.stdout.contains("changed while setup was running: its REDIS_HOST line was edited"),
+        run.stdout
+            .contains("changed while setup was running: its REDIS_HOST line was edited"),
         "{}",
         run.stdout
     );
@@ -340,7 +365,14 @@ fn a_symlink_to_nowhere_is_exit_2_and_nothing_is_created_behind_it() {
     std::os::unix::fs::symlink("config/app.env", &link).unwrap();
     let run = Imcache::new()
         .dir(dir.path())
-        .args(["setup", "cloud", "-H", "127.0.0.1", "-p", &server.port.to_string()])
+        .args([
+            "setup",
+            "cloud",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &server.port.to_string(),
+        ])
         .args(["--yes", "--json"])
         .run()
         .code(2);
@@ -352,5 +384,10 @@ fn a_symlink_to_nowhere_is_exit_2_and_nothing_is_created_behind_it() {
         "{doc:?}"
     );
     assert!(!dir.path().join("config").exists());
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
 }

@@ -12,7 +12,11 @@ const CANARY: &str = "CANARYstaple";
 fn a_malformed_env_line_is_named_never_shown_by_any_command() {
     let dir = tempfile::tempdir().unwrap();
     for (text, line, what) in [
-        (format!("A=1\ncorrect horse {CANARY}\n"), 2, "column 9, no KEY= at its start"),
+        (
+            format!("A=1\ncorrect horse {CANARY}\n"),
+            2,
+            "column 9, no KEY= at its start",
+        ),
         (
             format!("OPENAI_API_KEY=\"sk-{CANARY}\nB=2\n"),
             1,
@@ -20,7 +24,12 @@ fn a_malformed_env_line_is_named_never_shown_by_any_command() {
         ),
     ] {
         std::fs::write(dir.path().join("pw.env"), &text).unwrap();
-        for command in [&["verify"][..], &["env"], &["metrics"], &["setup", "cloud", "-H", "127.0.0.1"]] {
+        for command in [
+            &["verify"][..],
+            &["env"],
+            &["metrics"],
+            &["setup", "cloud", "-H", "127.0.0.1"],
+        ] {
             for json in [false, true] {
                 let mut imcache = Imcache::new()
                     .dir(dir.path())
@@ -29,10 +38,16 @@ fn a_malformed_env_line_is_named_never_shown_by_any_command() {
                 if json {
                     imcache = imcache.arg("--json");
                 }
-                let run = imcache.run().code(2).never_shows(CANARY).never_shows("horse");
+                let run = imcache
+                    .run()
+                    .code(2)
+                    .never_shows(CANARY)
+                    .never_shows("horse");
                 let shown = if json { &run.stdout } else { &run.stderr };
                 assert!(
-                    shown.contains(&format!("pw.env:{line}: python-dotenv cannot read this line")),
+                    shown.contains(&format!(
+                        "pw.env:{line}: python-dotenv cannot read this line"
+                    )),
                     "{command:?}: {shown}"
                 );
                 assert!(shown.contains(what), "{command:?}: {shown}");
@@ -41,10 +56,21 @@ fn a_malformed_env_line_is_named_never_shown_by_any_command() {
         // doctor reports it as a finding, and shows it no more than the others.
         let run = Imcache::new()
             .dir(dir.path())
-            .args(["doctor", "--env-file", "pw.env", "-p", &free_port().to_string(), "--json"])
+            .args([
+                "doctor",
+                "--env-file",
+                "pw.env",
+                "-p",
+                &free_port().to_string(),
+                "--json",
+            ])
             .run()
             .never_shows(CANARY);
-        assert!(run.stdout.contains(&format!("pw.env:{line}:")), "{}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!("pw.env:{line}:")),
+            "{}",
+            run.stdout
+        );
     }
 }
 
@@ -75,7 +101,10 @@ fn health_and_app_urls_are_shown_masked_in_every_output() {
     let app = format!("http://127.0.0.1:{closed}/cache/metrics?api_key={CANARY}");
     for json in [false, true] {
         let flag = if json { "--json" } else { "--color=never" };
-        for command in [&["verify", "--health-url", &health][..], &["doctor", "--health-url", &health]] {
+        for command in [
+            &["verify", "--health-url", &health][..],
+            &["doctor", "--health-url", &health],
+        ] {
             let run = Imcache::new()
                 .server(&server)
                 .args(command)
@@ -119,7 +148,13 @@ fn tune_dry_run_masks_every_secret_bearing_directive_however_quoted() {
     std::fs::write(&path, &text).unwrap();
     for flag in ["--color=never", "--json"] {
         let run = Imcache::new()
-            .args(["tune", "--config", path.to_str().unwrap(), "--dry-run", flag])
+            .args([
+                "tune",
+                "--config",
+                path.to_str().unwrap(),
+                "--dry-run",
+                flag,
+            ])
             .args(["--maxmemory", "2mb"])
             .run()
             .never_shows(CANARY);

@@ -386,7 +386,10 @@ fn port_already_allocated_removes_the_half_made_container() {
     let doc: Doc = run.json();
     assert!(doc.step("docker_run").detail.contains("already allocated"));
     assert_eq!(doc.step("undo").status, "pass");
-    assert_eq!(docker.calls().last().unwrap(), &strings(&["rm", "--", NAME]));
+    assert_eq!(
+        docker.calls().last().unwrap(),
+        &strings(&["rm", "--", NAME])
+    );
     assert_eq!(
         std::fs::read_to_string(dir.path().join(".env")).unwrap(),
         "APP=1\n"
@@ -722,7 +725,8 @@ fn env_format_env_quotes_values_the_way_setup_writes_them() {
         .run()
         .success();
     assert!(
-        run.stdout.contains("# REDIS_USERNAME is left out: it holds both `'` and `$`"),
+        run.stdout
+            .contains("# REDIS_USERNAME is left out: it holds both `'` and `$`"),
         "{}",
         run.stdout
     );

@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::cli::{ConnArgs, VerifyArgs};
 use crate::connect::{self, Conn};
 use crate::error::{Kind, Result, Status};
-use crate::redact;
 use crate::output::{Check, CheckStatus, Output, Paint, Report, format_ms, render_checklist};
+use crate::redact;
 use crate::settings::Settings;
 
 /// The value written and read back; the app stores JSON, so we compare as JSON.

@@ -82,7 +82,11 @@ fn parting(key: &str, app: &str, old: &str) -> String {
     if !SECRET_KEYS.contains(&key) {
         return String::new();
     }
-    let same = app.chars().zip(old.chars()).take_while(|(a, b)| a == b).count();
+    let same = app
+        .chars()
+        .zip(old.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
     format!(" (they differ from character {} on)", same + 1)
 }
 
@@ -122,7 +126,10 @@ mod tests {
         assert_eq!(found.len(), 1);
         let message = &found[0].message;
         assert!(message.starts_with(".env:2: REDIS_PASSWORD"), "{message}");
-        assert!(message.contains("python-dotenv reads 7 characters, dotenvy 2"), "{message}");
+        assert!(
+            message.contains("python-dotenv reads 7 characters, dotenvy 2"),
+            "{message}"
+        );
         assert!(message.contains("character 3"), "{message}");
         assert!(message.contains("`$`"), "{message}");
         assert!(!message.contains("word"), "{message}");
@@ -132,7 +139,10 @@ mod tests {
     fn other_keys_show_both_readings_and_urls_stay_masked() {
         let found = notices_of("REDIS_HOST=a\nREDIS_HOST=b\nREDIS_URL='redis://u:p\\\\w@h'\n");
         assert_eq!(found.len(), 2, "{found:?}");
-        assert!(found[0].message.contains("reads `b`, dotenvy `a`"), "{found:?}");
+        assert!(
+            found[0].message.contains("reads `b`, dotenvy `a`"),
+            "{found:?}"
+        );
         assert!(found[0].message.contains("keeps the last"), "{found:?}");
         assert!(!found[1].message.contains("p\\w"), "{found:?}");
     }

@@ -217,7 +217,10 @@ mod tests {
                 Update::set("REDIS_PORT", "6379"),
             ],
         );
-        assert_eq!(new, "REDIS_HOST=h # later\nX=\"a\nREDIS_PORT=1\"\nREDIS_PORT=6379\n");
+        assert_eq!(
+            new,
+            "REDIS_HOST=h # later\nX=\"a\nREDIS_PORT=1\"\nREDIS_PORT=6379\n"
+        );
         assert_eq!(
             merge_text("REDIS_DB= # which\n", &[Update::set("REDIS_DB", "0")]),
             "REDIS_DB= 0 # which\n"
@@ -226,7 +229,13 @@ mod tests {
 
     #[test]
     fn refused_values_and_malformed_files_change_nothing_and_show_nothing() {
-        for bad in ["s3cret\nx", "s3cret\0", "s3cret\r", "s3cret${HOME}", "s3cret\\\\"] {
+        for bad in [
+            "s3cret\nx",
+            "s3cret\0",
+            "s3cret\r",
+            "s3cret${HOME}",
+            "s3cret\\\\",
+        ] {
             let err =
                 merge(Path::new(".env"), "", &[Update::set("REDIS_PASSWORD", bad)]).unwrap_err();
             assert_eq!(err.kind, crate::error::Kind::Usage);

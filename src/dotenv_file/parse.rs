@@ -60,7 +60,9 @@ fn is_blank(c: char) -> bool {
 pub fn parse(text: &str) -> Vec<Item> {
     let mut reader = Reader {
         text,
-        pos: text.strip_prefix('\u{feff}').map_or(0, |_| '\u{feff}'.len_utf8()),
+        pos: text
+            .strip_prefix('\u{feff}')
+            .map_or(0, |_| '\u{feff}'.len_utf8()),
     };
     let mut items = Vec::new();
     while reader.pos < text.len() {
@@ -125,7 +127,11 @@ impl Reader<'_> {
         }
     }
 
-    fn binding(&mut self, start: usize, seen_key: &mut Option<String>) -> Result<Option<Binding>, Stop> {
+    fn binding(
+        &mut self,
+        start: usize,
+        seen_key: &mut Option<String>,
+    ) -> Result<Option<Binding>, Stop> {
         // `_export`: "export" and at least one blank, or nothing.
         if let Some(after) = self.rest().strip_prefix("export") {
             let blanks = after.len() - after.trim_start_matches(is_blank).len();

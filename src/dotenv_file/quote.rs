@@ -152,7 +152,11 @@ mod tests {
             assert_eq!(quote_value(value).unwrap_err().what, what, "{value:?}");
         }
         let err = quote_for("REDIS_PASSWORD", "s3cret${X}").unwrap_err();
-        assert!(err.message.starts_with("REDIS_PASSWORD:"), "{}", err.message);
+        assert!(
+            err.message.starts_with("REDIS_PASSWORD:"),
+            "{}",
+            err.message
+        );
         assert!(!err.message.contains("s3cret"));
         assert!(err.hint.unwrap().contains("--no-env"));
     }

@@ -244,8 +244,15 @@ mod tests {
         std::fs::write(&path, "APP=1\nREDIS_PORT=6390\n").unwrap();
         let err = pending.commit().unwrap_err();
         assert_eq!(err.kind, crate::error::Kind::Check);
-        assert!(err.message.contains("REDIS_PORT line was edited"), "{}", err.message);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "APP=1\nREDIS_PORT=6390\n");
+        assert!(
+            err.message.contains("REDIS_PORT line was edited"),
+            "{}",
+            err.message
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "APP=1\nREDIS_PORT=6390\n"
+        );
     }
 
     #[test]
@@ -255,7 +262,11 @@ mod tests {
         std::os::unix::fs::symlink("missing/target.env", &link).unwrap();
         let err = PendingWrite::prepare(&link, &[Update::set("REDIS_PORT", "1")]).unwrap_err();
         assert_eq!(err.kind, crate::error::Kind::Usage);
-        assert!(err.message.contains("points at a file that does not exist"), "{}", err.message);
+        assert!(
+            err.message.contains("points at a file that does not exist"),
+            "{}",
+            err.message
+        );
         assert!(!dir.path().join("missing").exists());
     }
 

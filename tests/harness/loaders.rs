@@ -23,9 +23,15 @@ pub const APP_HOME: &str = "/home/app";
 /// Every loader's reading of every file: (loader name, one reading per file).
 pub fn read_everywhere(files: &[PathBuf]) -> Vec<(&'static str, Vec<Reading>)> {
     vec![
-        ("python-dotenv 1.2.4", python(files, Some(&pinned_python_dotenv()))),
+        (
+            "python-dotenv 1.2.4",
+            python(files, Some(&pinned_python_dotenv())),
+        ),
         ("python-dotenv (installed)", python(files, None)),
-        ("dotenvy", files.iter().map(|f| dotenvy_reading(f)).collect()),
+        (
+            "dotenvy",
+            files.iter().map(|f| dotenvy_reading(f)).collect(),
+        ),
         ("node dotenv", node(files)),
         ("docker compose", compose(files)),
     ]
@@ -99,8 +105,13 @@ fn json_from<T: serde::de::DeserializeOwned>(command: &mut Command, input: &str)
 }
 
 fn paths_json(files: &[PathBuf]) -> String {
-    serde_json::to_string(&files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>())
-        .unwrap()
+    serde_json::to_string(
+        &files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap()
 }
 
 /// `load_dotenv()`'s reading (interpolation on, the environment first).
@@ -137,12 +148,17 @@ const paths = JSON.parse(fs.readFileSync(0, "utf8"));
 console.log(JSON.stringify(paths.map(p => dotenv.parse(fs.readFileSync(p)))));
 "#;
     let package = required(
-        cache("IMCACHE_TEST_NODE_DOTENV", ".cache/imcache-node/node_modules/dotenv"),
+        cache(
+            "IMCACHE_TEST_NODE_DOTENV",
+            ".cache/imcache-node/node_modules/dotenv",
+        ),
         "Node's dotenv",
         "npm install --prefix ~/.cache/imcache-node dotenv@18",
     );
     let mut command = Command::new("node");
-    app_environment(&mut command).args(["-e", SCRIPT]).arg(package);
+    app_environment(&mut command)
+        .args(["-e", SCRIPT])
+        .arg(package);
     let readings: Vec<HashMap<String, String>> = json_from(&mut command, &paths_json(files));
     readings.into_iter().map(Some).collect()
 }
@@ -226,7 +242,10 @@ print("PONG" if client.ping() else "no")
         .arg(file);
     // redis-py lives with the installed packages; the pinned folder only adds python-dotenv.
     let site = Command::new(python3())
-        .args(["-c", "import redis, os; print(os.path.dirname(os.path.dirname(redis.__file__)))"])
+        .args([
+            "-c",
+            "import redis, os; print(os.path.dirname(os.path.dirname(redis.__file__)))",
+        ])
         .output()
         .expect("python3 runs");
     let site = String::from_utf8(site.stdout).unwrap();

@@ -9,7 +9,14 @@ fn setup_docker(docker: &FakeDocker, dir: &std::path::Path, flag: &str) -> crate
     Imcache::new()
         .dir(dir)
         .path_first(docker.path())
-        .args(["setup", "docker", "--port", &free_port().to_string(), flag, "--yes"])
+        .args([
+            "setup",
+            "docker",
+            "--port",
+            &free_port().to_string(),
+            flag,
+            "--yes",
+        ])
         .run()
 }
 
@@ -32,7 +39,11 @@ fn an_image_or_name_docker_would_read_as_an_option_is_exit_2_before_anything_run
         let run = setup_docker(&docker, dir.path(), flag).code(2);
         let flag_name = flag.split('=').next().unwrap();
         assert!(run.stderr.contains(flag_name), "{flag}: {}", run.stderr);
-        assert!(docker.calls().is_empty(), "{flag}: docker ran: {:?}", docker.calls());
+        assert!(
+            docker.calls().is_empty(),
+            "{flag}: docker ran: {:?}",
+            docker.calls()
+        );
         assert!(!dir.path().join(".env").exists());
     }
 }
@@ -41,15 +52,25 @@ fn an_image_or_name_docker_would_read_as_an_option_is_exit_2_before_anything_run
 fn docker_options_end_before_the_image_and_the_name() {
     let docker = FakeDocker::new();
     let dir = tempfile::tempdir().unwrap();
-    setup_docker(&docker, dir.path(), "--image=registry.example:5000/team/redis:7.2")
-        .success();
+    setup_docker(
+        &docker,
+        dir.path(),
+        "--image=registry.example:5000/team/redis:7.2",
+    )
+    .success();
     let run = docker.runs().pop().expect("docker run");
-    let dashes = run.iter().position(|a| a == "--").expect("a -- in docker run");
+    let dashes = run
+        .iter()
+        .position(|a| a == "--")
+        .expect("a -- in docker run");
     assert_eq!(run[dashes + 1], "registry.example:5000/team/redis:7.2");
     let inspect = docker
         .calls()
         .into_iter()
         .find(|c| c[0] == "inspect")
         .expect("docker inspect");
-    assert_eq!(&inspect[inspect.len() - 2..], ["--", "interviewmaster-redis"]);
+    assert_eq!(
+        &inspect[inspect.len() - 2..],
+        ["--", "interviewmaster-redis"]
+    );
 }

@@ -190,7 +190,11 @@ impl Report for SetupReport {
             .cloned()
             .collect();
         let mut text = render_checklist(&shown, paint);
-        for step in self.steps.iter().filter(|s| s.check.status == CheckStatus::Fail) {
+        for step in self
+            .steps
+            .iter()
+            .filter(|s| s.check.status == CheckStatus::Fail)
+        {
             if let (Some(command), Some(output)) = (&step.command, &step.output) {
                 text.push_str(&format!("{} `{command}` said:\n", paint.dim("output:")));
                 for line in output.lines() {

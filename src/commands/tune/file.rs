@@ -186,14 +186,26 @@ fn masked_args(name: &str, args: &[String]) -> Option<Vec<String>> {
             let secret = |a: &String| a.starts_with(['>', '<', '#', '!']);
             args.iter().any(secret).then(|| {
                 args.iter()
-                    .map(|a| if secret(a) { MASK.to_string() } else { a.clone() })
+                    .map(|a| {
+                        if secret(a) {
+                            MASK.to_string()
+                        } else {
+                            a.clone()
+                        }
+                    })
                     .collect()
             })
         }
         "sentinel" => {
-            let at = args.iter().position(|a| is_secret_name(&a.to_ascii_lowercase()))?;
+            let at = args
+                .iter()
+                .position(|a| is_secret_name(&a.to_ascii_lowercase()))?;
             // `sentinel auth-pass MASTER PASSWORD`: the master's name stays.
-            let keep = if args[at].eq_ignore_ascii_case("auth-pass") { at + 2 } else { at + 1 };
+            let keep = if args[at].eq_ignore_ascii_case("auth-pass") {
+                at + 2
+            } else {
+                at + 1
+            };
             let mut shown: Vec<String> = args.iter().take(keep).cloned().collect();
             shown.push(MASK.to_string());
             Some(shown)
@@ -235,11 +247,11 @@ mod tests {
             "user app on **** ~* +@all\n"
         );
         assert_eq!(mask_secrets("maxmemory 1gb\n"), "maxmemory 1gb\n");
+        assert_eq!(mask_secrets("requirepass \"SECRET\n"), "requirepass ****\n");
         assert_eq!(
-            mask_secrets("requirepass \"SECRET\n"),
+            mask_secrets("requirepass \"\"SECRET\n"),
             "requirepass ****\n"
         );
-        assert_eq!(mask_secrets("requirepass \"\"SECRET\n"), "requirepass ****\n");
         assert_eq!(
             mask_secrets("sentinel auth-pass mymaster SECRET\n"),
             "sentinel auth-pass mymaster ****\n"
@@ -256,7 +268,10 @@ mod tests {
             mask_secrets("user app on \">my SECRET\" ~*\n"),
             "user app on **** ~*\n"
         );
-        assert_eq!(mask_secrets("tls-key-file-pass 'SECRET'\n"), "tls-key-file-pass ****\n");
+        assert_eq!(
+            mask_secrets("tls-key-file-pass 'SECRET'\n"),
+            "tls-key-file-pass ****\n"
+        );
         assert_eq!(
             mask_secrets("TLS-CLIENT-KEY-FILE-PASS \"SE CRET\"\n"),
             "tls-client-key-file-pass ****\n"
