@@ -281,7 +281,7 @@ fn a_hand_written_env_is_read_as_the_app_reads_it_with_a_notice_where_imcache_us
         .args(["verify", "-p", &server.port.to_string()])
         .run()
         .success()
-        .stderr_has(".env:1: REDIS_PASSWORD means different things to python-dotenv")
+        .stderr_has(".env:1: REDIS_PASSWORD reads differently in python-dotenv (the app's loader)")
         .stderr_has("imcache uses python-dotenv's reading")
         .never_shows("pa$word");
     assert!(!run.stderr.contains("word"), "{}", run.stderr);
@@ -363,19 +363,7 @@ fn a_symlink_to_nowhere_is_exit_2_and_nothing_is_created_behind_it() {
     let dir = tempfile::tempdir().unwrap();
     let link = env_file(dir.path());
     std::os::unix::fs::symlink("config/app.env", &link).unwrap();
-    let run = Imcache::new()
-        .dir(dir.path())
-        .args([
-            "setup",
-            "cloud",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &server.port.to_string(),
-        ])
-        .args(["--yes", "--json"])
-        .run()
-        .code(2);
+    let run = setup_with(&server, dir.path(), "").code(2);
     let doc: ErrorDoc = run.json();
     assert!(
         doc.error

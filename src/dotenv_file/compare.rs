@@ -33,11 +33,11 @@ pub fn notices(dotenv: &DotEnv, keys: &[&str]) -> Vec<Notice> {
         }
         let detail = match old {
             None => format!(
-                "dotenvy cannot read it, python-dotenv reads {}",
+                "python-dotenv gets {}, dotenvy cannot read it",
                 shown(key, &app.value)
             ),
             Some(old) => format!(
-                "python-dotenv reads {}, dotenvy {}{}",
+                "python-dotenv gets {}, dotenvy {}{}",
                 shown(key, &app.value),
                 shown(key, old),
                 parting(key, &app.value, old)
@@ -54,8 +54,8 @@ pub fn notices(dotenv: &DotEnv, keys: &[&str]) -> Vec<Notice> {
             line: app.line,
             key: key.to_string(),
             message: format!(
-                "{}:{}: {key} means different things to python-dotenv (the app's loader) and to \
-                 dotenvy (imcache's reader before): {detail}{specials}{repeat_note}; imcache uses \
+                "{}:{}: {key} reads differently in python-dotenv (the app's loader) and dotenvy \
+                 (imcache's earlier reader): {detail}{specials}{repeat_note}; imcache uses \
                  python-dotenv's reading",
                 dotenv.path.display(),
                 app.line,
@@ -69,7 +69,8 @@ pub fn notices(dotenv: &DotEnv, keys: &[&str]) -> Vec<Notice> {
 /// masked, anything else in full.
 fn shown(key: &str, value: &str) -> String {
     if SECRET_KEYS.contains(&key) {
-        format!("{} characters", value.chars().count())
+        let count = value.chars().count();
+        format!("{count} character{}", if count == 1 { "" } else { "s" })
     } else if key.ends_with("_URL") {
         format!("`{}`", redact::url(value))
     } else {
@@ -87,7 +88,7 @@ fn parting(key: &str, app: &str, old: &str) -> String {
         .zip(old.chars())
         .take_while(|(a, b)| a == b)
         .count();
-    format!(" (they differ from character {} on)", same + 1)
+    format!(", differing from character {}", same + 1)
 }
 
 /// The characters of the line that loaders treat specially, e.g. ` (the line holds `$`, `\`)`.
@@ -127,7 +128,7 @@ mod tests {
         let message = &found[0].message;
         assert!(message.starts_with(".env:2: REDIS_PASSWORD"), "{message}");
         assert!(
-            message.contains("python-dotenv reads 7 characters, dotenvy 2"),
+            message.contains("python-dotenv gets 7 characters, dotenvy 2 characters"),
             "{message}"
         );
         assert!(message.contains("character 3"), "{message}");
@@ -140,7 +141,7 @@ mod tests {
         let found = notices_of("REDIS_HOST=a\nREDIS_HOST=b\nREDIS_URL='redis://u:p\\\\w@h'\n");
         assert_eq!(found.len(), 2, "{found:?}");
         assert!(
-            found[0].message.contains("reads `b`, dotenvy `a`"),
+            found[0].message.contains("gets `b`, dotenvy `a`"),
             "{found:?}"
         );
         assert!(found[0].message.contains("keeps the last"), "{found:?}");
