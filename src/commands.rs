@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod doctor;
 pub mod env;
+pub mod man;
 pub mod metrics;
 pub mod setup;
 pub mod tune;

@@ -98,6 +98,7 @@ impl Cmd {
     /// not installed is an external-program error that says so.
     pub fn run(&self, timeout: Duration) -> Result<Finished> {
         let started = Instant::now();
+        crate::trace::program(&self.display());
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
@@ -143,7 +144,7 @@ impl Cmd {
                 }
             }
         };
-        Ok(Finished {
+        let finished = Finished {
             code: if timed_out {
                 None
             } else {
@@ -152,7 +153,13 @@ impl Cmd {
             stdout: stdout.join().unwrap_or_default(),
             stderr: stderr.join().unwrap_or_default(),
             timed_out,
-        })
+        };
+        let how = match finished.success() {
+            true => String::from("exit 0"),
+            false => finished.how_it_failed(timeout),
+        };
+        crate::trace::program_ended(&how, started.elapsed());
+        Ok(finished)
     }
 }
 

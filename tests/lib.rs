@@ -8,11 +8,15 @@ mod harness;
 
 mod cli;
 mod completions;
+mod connect;
 mod doctor;
 mod dotenv;
 mod env;
+mod habits;
+mod man;
 mod metrics;
 mod secrets;
 mod setup;
 mod tune;
 mod verify;
+mod watch;

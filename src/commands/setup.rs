@@ -24,7 +24,7 @@ use crate::cli::{ConnArgs, SetupArgs, SetupMethod};
 use crate::commands::verify;
 use crate::connect::{self, Conn};
 use crate::dotenv_file::PendingWrite;
-use crate::error::{Error, Kind, Reason, Result, Status};
+use crate::error::{Error, Kind, Result, Status};
 use crate::install::{self, APT_REDIS_CONF};
 use crate::interrupt;
 use crate::output::{Check, CheckStatus, Output};
@@ -38,7 +38,6 @@ use report::{Halt, Journal, SetupReport, Step};
 const VERIFY_TTL: u64 = 60;
 
 pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
-    interrupt::install(out);
     reject_flags(args.method, args)?;
     let resolved = Settings::resolve(conn, &process_env)?;
     for notice in &resolved.notices {
@@ -67,6 +66,7 @@ pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
         plan: facts.plan,
         summary,
         steps_shown: out.stderr_tty && !out.quiet && !out.json,
+        interrupted: status == Status::Reported(Kind::Interrupted),
     })?;
     Ok(status)
 }
@@ -312,15 +312,8 @@ fn wait(
 ) -> Result<Conn, Halt> {
     let label = format!("waiting for Redis on {}", target.address());
     let progress = journal.start(&label);
-    let result = connect::wait_until_ready(target, wait, &mut |err, waited| {
-        let why = match err.reason {
-            Some(Reason::Refused) => "connection refused",
-            Some(Reason::Timeout) => "no answer",
-            Some(Reason::Closed) => "connection closed",
-            Some(Reason::Loading) => "loading its data",
-            _ => "not ready",
-        };
-        progress.update(&format!("{label} ({why}, {:.1}s)", waited.as_secs_f64()));
+    let result = connect::wait_until_ready(target, wait, &mut |err, _| {
+        progress.update(&format!("{label} ({})", connect::not_ready_reason(err)));
     });
     match result {
         Ok(conn) => {

@@ -84,7 +84,8 @@ impl AppEndpoint {
             hit_rate: None,
             problem: None,
         };
-        let response = match self.agent.get(&self.url).call() {
+        let label = format!("GET {}", self.shown);
+        let response = match crate::trace::timed(&label, || self.agent.get(&self.url).call()) {
             Ok(response) => response,
             Err(err) => {
                 let message = redact::scrub(&err.to_string(), &self.url);

@@ -172,10 +172,24 @@ pub struct SetupReport {
     /// The steps were already shown one by one on a terminal: the text repeats only problems.
     #[serde(skip)]
     pub steps_shown: bool,
+    /// Ctrl-C: the closing line says where, the step is not repeated above it.
+    #[serde(skip)]
+    pub interrupted: bool,
 }
 
 impl Report for SetupReport {
     fn text(&self, paint: &Paint) -> String {
+        self.render(paint, self.steps_shown)
+    }
+
+    fn quiet_text(&self, paint: &Paint) -> String {
+        self.render(paint, true)
+    }
+}
+
+impl SetupReport {
+    /// The closing text; `only_problems` leaves out the steps that passed.
+    fn render(&self, paint: &Paint, only_problems: bool) -> String {
         if self.dry_run && self.ok {
             // The plan alone on stdout, one command per line, ready for a shell.
             return self.plan.iter().map(|line| format!("{line}\n")).collect();
@@ -185,7 +199,8 @@ impl Report for SetupReport {
             .iter()
             .map(|s| &s.check)
             .filter(|c| {
-                !self.steps_shown || matches!(c.status, CheckStatus::Fail | CheckStatus::Warn)
+                !(self.interrupted && c.status == CheckStatus::Fail)
+                    && (!only_problems || matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
             })
             .cloned()
             .collect();

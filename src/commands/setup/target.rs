@@ -102,6 +102,18 @@ pub fn local(
             value: None,
             source: default_source(),
         },
+        socket: Setting {
+            value: None,
+            source: default_source(),
+        },
+        cert: Setting {
+            value: None,
+            source: default_source(),
+        },
+        key: Setting {
+            value: None,
+            source: default_source(),
+        },
         insecure: false,
         timeout: resolved.timeout,
         env_file: resolved.env_file.clone(),
