@@ -224,7 +224,8 @@ fn hostile_password() -> impl Strategy<Value = String> {
             4 => "[a-zA-Z0-9]",
             3 => prop::sample::select(vec![
                 "$", "{", "}", "\\", "'", "\"", "#", " ", "\t", "`", ":-", "=", "!", "%", "é",
-                "✓", "\u{a0}", "@", ";", "&",
+                "✓", "\u{a0}", "@", ";", "&", "\u{1}", "\u{7f}", "\u{85}", "\u{2028}", "\u{b}",
+                "\u{c}", "\u{feff}", "\u{1f}",
             ])
             .prop_map(str::to_string),
         ],
@@ -285,6 +286,26 @@ fn a_hand_written_env_is_read_as_the_app_reads_it_with_a_notice_where_imcache_us
         .stderr_has("imcache uses python-dotenv's reading")
         .never_shows("pa$word");
     assert!(!run.stderr.contains("word"), "{}", run.stderr);
+    // doctor's settings check says it too.
+    let run = Imcache::new()
+        .dir(dir.path())
+        .args(["doctor", "-p", &server.port.to_string(), "--json"])
+        .run()
+        .never_shows("pa$word");
+    let doc: serde_json::Value = run.json();
+    let settings = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "settings")
+        .unwrap();
+    assert_eq!(settings["status"], "warn", "{settings}");
+    assert!(
+        settings["detail"]
+            .as_str()
+            .unwrap()
+            .contains("reads differently")
+    );
     // python-dotenv expands ${HOME} even in single quotes: so does imcache now.
     let server = RedisServer::builder().password("dollar/home/appx").start();
     std::fs::write(env_file(dir.path()), "REDIS_PASSWORD='dollar${HOME}x'\n").unwrap();
