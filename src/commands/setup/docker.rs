@@ -290,3 +290,22 @@ fn explain_run(done: &crate::process::Finished, name: &str, image: &str, port: u
         undo: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_written_bare_every_loader_reads_them_literally() {
+        for _ in 0..50 {
+            let password = generate_password().unwrap();
+            let password = password.expose();
+            assert_eq!(password.len(), 32);
+            assert!(password.chars().all(|c| c.is_ascii_alphanumeric()));
+            assert_eq!(
+                crate::dotenv_file::quote_value(password).as_deref(),
+                Ok(password)
+            );
+        }
+    }
+}
