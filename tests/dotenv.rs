@@ -319,18 +319,8 @@ fn a_hand_written_env_is_read_as_the_app_reads_it_with_a_notice_where_imcache_us
 
 fn docker_setup_with_run_body(body: &str, dir: &Path) -> (FakeDocker, Run) {
     let docker = FakeDocker::with_run_body(body);
-    let port = crate::harness::free_port();
-    let run = Imcache::new()
-        .dir(dir)
-        .path_first(docker.path())
-        .args([
-            "setup",
-            "docker",
-            "--port",
-            &port.to_string(),
-            "--yes",
-            "--json",
-        ])
+    let run = crate::setup::docker_setup(&docker, dir, crate::harness::free_port())
+        .args(["--yes", "--json"])
         .run();
     (docker, run)
 }

@@ -52,7 +52,7 @@ impl Doc {
 
 const NAME: &str = "interviewmaster-redis";
 
-fn docker_setup(docker: &FakeDocker, dir: &Path, port: u16) -> Imcache {
+pub(crate) fn docker_setup(docker: &FakeDocker, dir: &Path, port: u16) -> Imcache {
     Imcache::new().dir(dir).path_first(docker.path()).args([
         "setup",
         "docker",

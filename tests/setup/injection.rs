@@ -3,20 +3,11 @@
 //! program runs, and docker's options end with `--` before the image and the name.
 
 use super::fakes::FakeDocker;
-use crate::harness::{Imcache, free_port};
+use crate::harness::free_port;
 
 fn setup_docker(docker: &FakeDocker, dir: &std::path::Path, flag: &str) -> crate::harness::Run {
-    Imcache::new()
-        .dir(dir)
-        .path_first(docker.path())
-        .args([
-            "setup",
-            "docker",
-            "--port",
-            &free_port().to_string(),
-            flag,
-            "--yes",
-        ])
+    super::docker_setup(docker, dir, free_port())
+        .args([flag, "--yes"])
         .run()
 }
 
