@@ -193,11 +193,13 @@ pub struct SetupArgs {
     pub yes: bool,
 
     /// Docker container name
-    #[arg(long, value_name = "NAME", default_value = "interviewmaster-redis")]
+    #[arg(long, value_name = "NAME", default_value = "interviewmaster-redis",
+          value_parser = crate::docker_names::container_name)]
     pub name: String,
 
     /// Docker image
-    #[arg(long, value_name = "IMAGE", default_value = "redis:7")]
+    #[arg(long, value_name = "IMAGE", default_value = "redis:7",
+          value_parser = crate::docker_names::image_reference)]
     pub image: String,
 
     /// Publish the container on all interfaces (then a password is required)

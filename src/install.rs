@@ -58,6 +58,7 @@ pub fn docker_container(name: &str) -> Container {
             "container",
             "--format",
             "{{.State.Status}}",
+            "--",
             name,
         ])
         .run(QUERY_TIMEOUT)

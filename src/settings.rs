@@ -137,6 +137,9 @@ pub struct Settings {
     /// The .env file that was read (or would be read: `found` says whether it exists).
     pub env_file: PathBuf,
     pub env_file_found: bool,
+    /// Lines of the .env file that imcache's earlier reader (dotenvy) read differently from the
+    /// app's python-dotenv, worded for a warning; the values used are python-dotenv's.
+    pub notices: Vec<String>,
 }
 
 /// Where values other than flags come from; the process environment in real runs.
@@ -175,7 +178,7 @@ impl Settings {
     /// Resolves the settings; a malformed .env or a bad value is a usage error naming its source.
     pub fn resolve(args: &ConnArgs, lookup: Lookup) -> Result<Settings> {
         let env_file = env_file_path(args);
-        let dotenv = DotEnv::load(&env_file)?;
+        let dotenv = DotEnv::load(&env_file, lookup)?;
         Self::from_layers(args, lookup, &dotenv)
     }
 
@@ -183,13 +186,10 @@ impl Settings {
     /// (doctor reports it as a finding instead of stopping).
     pub fn resolve_lenient(args: &ConnArgs, lookup: Lookup) -> (Result<Settings>, Option<Error>) {
         let env_file = env_file_path(args);
-        match DotEnv::load(&env_file) {
+        match DotEnv::load(&env_file, lookup) {
             Ok(dotenv) => (Self::from_layers(args, lookup, &dotenv), None),
             Err(err) => {
-                let empty = DotEnv {
-                    path: env_file,
-                    ..DotEnv::default()
-                };
+                let empty = DotEnv::missing(&env_file);
                 (Self::from_layers(args, lookup, &empty), Some(err))
             }
         }
@@ -346,6 +346,11 @@ impl Settings {
             timeout: args.timeout,
             env_file: dotenv.path.clone(),
             env_file_found: dotenv.found,
+            notices: dotenv
+                .notices(&VARS)
+                .into_iter()
+                .map(|notice| notice.message)
+                .collect(),
         })
     }
 
@@ -383,7 +388,7 @@ impl Settings {
         if let Some(value) = process_env(name) {
             return Some(Setting::new(value, Source::new(Layer::Env, name)));
         }
-        let dotenv = DotEnv::load(&self.env_file).ok()?;
+        let dotenv = DotEnv::load(&self.env_file, &process_env).ok()?;
         dotenv.get(name).map(|entry| {
             Setting::new(
                 entry.value.clone(),
@@ -593,13 +598,9 @@ fn parse_url(text: &str, source: &Source) -> Result<UrlParts> {
     };
     let user = Some(decode(url.username())).filter(|u| !u.is_empty());
     let password = url.password().map(|p| Secret::new(decode(p)));
-    let mut redacted = url.clone();
-    if password.is_some() {
-        let _ = redacted.set_password(Some("****"));
-    }
     Ok(UrlParts {
         socket: None,
-        redacted: redacted.to_string(),
+        redacted: crate::redact::url(url.as_str()),
         host: strip_brackets(host),
         port: url.port().unwrap_or(DEFAULT_PORT),
         db,
@@ -681,7 +682,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let dotenv = DotEnv::parse(Path::new(".env"), dotenv)?;
+        let dotenv = DotEnv::parse(Path::new(".env"), dotenv, &|k| vars.get(k).cloned())?;
         Settings::from_layers(&args, &|k| vars.get(k).cloned(), &dotenv)
     }
 

@@ -92,6 +92,7 @@ impl EnvReport {
                 "key": entry(json!(s.key.value), &s.key.source),
                 "socket": entry(json!(s.socket.value), &s.socket.source),
             },
+            "notices": s.notices,
             "insecure": s.insecure,
             "timeout_ms": s.timeout.as_millis() as u64,
         })
@@ -101,11 +102,11 @@ impl EnvReport {
     fn env_lines(&self) -> String {
         let s = &self.settings;
         let mut text = String::from("# resolved by imcache env\n");
-        text.push_str(&format!("REDIS_HOST={}\n", quote(&s.host.value)));
+        text.push_str(&line("REDIS_HOST", &s.host.value));
         text.push_str(&format!("REDIS_PORT={}\n", s.port.value));
         text.push_str(&format!("REDIS_DB={}\n", s.db.value));
         if let Some(user) = &s.user.value {
-            text.push_str(&format!("REDIS_USERNAME={}\n", quote(user)));
+            text.push_str(&line("REDIS_USERNAME", user));
         }
         if s.tls.value {
             text.push_str("REDIS_TLS=true\n");
@@ -118,7 +119,7 @@ impl EnvReport {
         ];
         for (name, path) in paths {
             if let Some(path) = path {
-                text.push_str(&format!("{name}={}\n", quote(&path.display().to_string())));
+                text.push_str(&line(name, &path.display().to_string()));
             }
         }
         if s.password.value.is_some() {
@@ -131,9 +132,13 @@ impl EnvReport {
     }
 }
 
-/// Quoted exactly as `setup` writes .env values, so these lines read back the same.
-fn quote(value: &str) -> String {
-    crate::dotenv_file::quote_value(value)
+/// `KEY=value`, quoted exactly as `setup` writes .env values so that it reads back the same; a
+/// value no form carries becomes a comment saying so (setup would refuse it too).
+fn line(key: &str, value: &str) -> String {
+    match crate::dotenv_file::quote_value(value) {
+        Ok(quoted) => format!("{key}={quoted}\n"),
+        Err(refusal) => format!("# {key} is left out: it holds {}\n", refusal.what),
+    }
 }
 
 impl serde::Serialize for EnvReport {
@@ -170,6 +175,9 @@ impl Report for EnvReport {
         text.push_str(&format!("{env_file} {} ({found})\n", s.env_file.display()));
         let target = paint.bold(&format!("{:9}", "target"));
         text.push_str(&format!("{target} {}\n", s.target()));
+        for notice in &s.notices {
+            text.push_str(&format!("{} {notice}\n", paint.yellow("notice:")));
+        }
         text
     }
 }

@@ -40,6 +40,9 @@ const VERIFY_TTL: u64 = 60;
 pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
     reject_flags(args.method, args)?;
     let resolved = Settings::resolve(conn, &process_env)?;
+    for notice in &resolved.notices {
+        out.warn(notice);
+    }
     let mut journal = Journal::new(out);
     let mut facts = Facts {
         method: args.method,
