@@ -25,7 +25,6 @@ use crate::terminal::Screen;
 /// How many interval hit rates the sparkline shows.
 const HISTORY: usize = 40;
 
-
 /// One line of `--watch --json`: the snapshot's document plus the interval's rates.
 #[derive(Serialize)]
 struct Sample<'a> {
