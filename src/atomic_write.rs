@@ -1,7 +1,9 @@
 //! Files are never half-written: a new version goes to a temp file in the same folder, is synced
 //! to disk, gets the old file's mode and owner, and is renamed over the old one (rename is atomic
 //! on one file system). A symlink stays a symlink: its target is what gets replaced. Used for
-//! `.env` (setup) and redis.conf (tune, which also keeps a backup).
+//! `.env` (setup) and redis.conf (tune, which also keeps a backup and checks, right before the
+//! rename, that nobody changed the file since it was read). A temp file left by a process that
+//! was killed is found by `stale_temps` and can be removed by the next writer.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -21,26 +23,38 @@ pub enum Mode {
 
 /// Replaces the contents of `path` (or of the file a symlink at `path` points to) atomically.
 pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
+    write_checked(path, contents, mode, &mut || Ok(()))
+}
+
+/// `write`, with `before_rename` run once the new version is on disk and only the rename is
+/// left: an error there leaves the old file as it is (and no temp file).
+pub fn write_checked(
+    path: &Path,
+    contents: &[u8],
+    mode: Mode,
+    before_rename: &mut dyn FnMut() -> Result<()>,
+) -> Result<()> {
     let target = resolve_symlink(path)?;
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = folder_of(&target);
     let old = fs::metadata(&target).ok();
     refuse_read_only(&target, old.as_ref(), &dir)?;
 
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
     let temp = dir.join(format!(
-        ".{name}.imcache-{}-{:08x}.tmp",
+        "{}{}-{:08x}{TEMP_SUFFIX}",
+        temp_prefix(&target),
         std::process::id(),
         fastrand::u32(..)
     ));
-    let result = write_temp(&temp, contents, mode, old.as_ref())
-        .and_then(|()| fs::rename(&temp, &target))
-        .and_then(|()| File::open(&dir).and_then(|d| d.sync_all()));
+    if let Err(err) = write_temp(&temp, contents, mode, old.as_ref()) {
+        let _ = fs::remove_file(&temp);
+        return Err(io_error("write", &target, &err));
+    }
+    if let Err(err) = before_rename() {
+        let _ = fs::remove_file(&temp);
+        return Err(err);
+    }
+    let result =
+        fs::rename(&temp, &target).and_then(|()| File::open(&dir).and_then(|d| d.sync_all()));
     if let Err(err) = result {
         let _ = fs::remove_file(&temp);
         return Err(io_error("write", &target, &err));
@@ -48,24 +62,129 @@ pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
     Ok(())
 }
 
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// `.NAME.imcache-`: the temp files of `target` start so, then `PID-RANDOM.tmp`.
+fn temp_prefix(target: &Path) -> String {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    format!(".{name}.imcache-")
+}
+
+fn folder_of(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A temp file of an earlier write of the same file whose process is gone (killed mid-write).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaleTemp {
+    pub path: PathBuf,
+    pub pid: u32,
+}
+
+/// The temp files beside `path`'s target that a write left behind and whose writer no longer
+/// runs (a live writer's are left alone: it may be writing now).
+pub fn stale_temps(path: &Path) -> Vec<StaleTemp> {
+    let Ok(target) = resolve_symlink(path) else {
+        return Vec::new();
+    };
+    let prefix = temp_prefix(&target);
+    let Ok(entries) = fs::read_dir(folder_of(&target)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<StaleTemp> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let rest = name.strip_prefix(&prefix)?.strip_suffix(TEMP_SUFFIX)?;
+            let (pid, random) = rest.split_once('-')?;
+            let pid: u32 = pid.parse().ok()?;
+            let ours = random.len() == 8 && random.bytes().all(|b| b.is_ascii_hexdigit());
+            let gone = !Path::new(&format!("/proc/{pid}")).exists();
+            (ours && gone && entry.file_type().ok()?.is_file()).then(|| StaleTemp {
+                path: entry.path(),
+                pid,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
+}
+
+/// What identifies the file that was read: a change of inode (replaced) or of bytes is a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identity {
+    dev: u64,
+    ino: u64,
+}
+
+impl Identity {
+    pub fn of(path: &Path) -> Option<Identity> {
+        let meta = fs::metadata(path).ok()?;
+        Some(Identity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
+    }
+}
+
+/// True when `path` is still the file `identity` names and holds exactly `contents` (read in
+/// small pieces, so checking a large file costs no second copy of it).
+pub fn unchanged(path: &Path, identity: Option<Identity>, contents: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(target) = resolve_symlink(path) else {
+        return false;
+    };
+    if Identity::of(&target) != identity {
+        return false;
+    }
+    let Ok(mut file) = File::open(&target) else {
+        return false;
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut at = 0;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return at == contents.len(),
+            Ok(n) => {
+                if contents.get(at..at + n) != Some(&buf[..n]) {
+                    return false;
+                }
+                at += n;
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
 /// Fails as `write` would for a read-only file or folder, before anything is written (tune
 /// checks this before it makes a backup).
 pub fn ensure_writable(path: &Path) -> Result<()> {
     let target = resolve_symlink(path)?;
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    refuse_read_only(&target, fs::metadata(&target).ok().as_ref(), &dir)
+    refuse_read_only(
+        &target,
+        fs::metadata(&target).ok().as_ref(),
+        &folder_of(&target),
+    )
 }
 
-/// Copies `path` to `PATH.bak` (or `PATH.bak.1`, `.2` ... when that exists), atomically, keeping
-/// mode and owner. Returns the backup's path.
-pub fn backup(path: &Path) -> Result<PathBuf> {
+/// Writes `contents` (what was read from `path`) to `PATH.bak` (or `PATH.bak.1`, `.2` ... when
+/// that exists), keeping mode and owner. Returns the backup's path.
+pub fn backup(path: &Path, contents: &[u8]) -> Result<PathBuf> {
     let target = resolve_symlink(path)?;
-    let contents = fs::read(&target).map_err(|err| io_error("read", &target, &err))?;
     let base = format!("{}.bak", target.display());
-    let mut candidate = PathBuf::from(&base);
+    backup_as(&target, &base, contents)
+}
+
+/// `backup` to `BASE` (or `BASE.1` ...) instead of beside the file.
+pub fn backup_as(target: &Path, base: &str, contents: &[u8]) -> Result<PathBuf> {
+    let mut candidate = PathBuf::from(base);
     let mut n = 1;
     while candidate.symlink_metadata().is_ok() {
         candidate = PathBuf::from(format!("{base}.{n}"));
@@ -77,9 +196,9 @@ pub fn backup(path: &Path) -> Result<PathBuf> {
         .mode(0o600)
         .open(&candidate)
         .map_err(|err| io_error("create the backup", &candidate, &err))?;
-    let meta = fs::metadata(&target).map_err(|err| io_error("read", &target, &err))?;
+    let meta = fs::metadata(target).map_err(|err| io_error("read", target, &err))?;
     let written = file
-        .write_all(&contents)
+        .write_all(contents)
         .and_then(|()| file.sync_all())
         .and_then(|()| {
             fs::set_permissions(&candidate, fs::Permissions::from_mode(meta.mode() & 0o7777))
@@ -231,11 +350,87 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("redis.conf");
         fs::write(&path, "v1").unwrap();
-        assert_eq!(backup(&path).unwrap(), dir.path().join("redis.conf.bak"));
-        assert_eq!(backup(&path).unwrap(), dir.path().join("redis.conf.bak.1"));
+        assert_eq!(
+            backup(&path, b"v1").unwrap(),
+            dir.path().join("redis.conf.bak")
+        );
+        assert_eq!(
+            backup(&path, b"v1").unwrap(),
+            dir.path().join("redis.conf.bak.1")
+        );
+        assert_eq!(
+            fs::read(dir.path().join("redis.conf.bak.1")).unwrap(),
+            b"v1"
+        );
         fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
         let err = write(&path, b"v2", Mode::Keep).unwrap_err();
         assert!(err.message.contains("read-only"), "{}", err.message);
         assert_eq!(fs::read_to_string(&path).unwrap(), "v1");
+    }
+
+    #[test]
+    fn a_change_made_right_before_the_rename_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redis.conf");
+        fs::write(&path, "port 1\n").unwrap();
+        let read = fs::read(&path).unwrap();
+        let identity = Identity::of(&path);
+        let err = write_checked(&path, b"port 2\n", Mode::Keep, &mut || {
+            // Another writer appends at the last moment.
+            let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+            file.write_all(b"maxclients 5\n").unwrap();
+            match unchanged(&path, identity, &read) {
+                true => Ok(()),
+                false => Err(Error::check("changed")),
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err.message, "changed");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "port 1\nmaxclients 5\n");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file is left"
+        );
+    }
+
+    #[test]
+    fn a_file_replaced_by_another_with_the_same_bytes_is_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redis.conf");
+        fs::write(&path, "port 1\n").unwrap();
+        let identity = Identity::of(&path);
+        assert!(unchanged(&path, identity, b"port 1\n"));
+        assert!(!unchanged(&path, identity, b"port 1"));
+        fs::write(dir.path().join("other"), "port 1\n").unwrap();
+        fs::rename(dir.path().join("other"), &path).unwrap();
+        assert!(!unchanged(&path, identity, b"port 1\n"));
+    }
+
+    #[test]
+    fn temp_files_of_dead_writers_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redis.conf");
+        fs::write(&path, "port 1\n").unwrap();
+        let dead = 4_000_000_000u32;
+        let mine = std::process::id();
+        for name in [
+            format!(".redis.conf.imcache-{dead}-0123abcd.tmp"),
+            format!(".redis.conf.imcache-{mine}-0123abcd.tmp"),
+            format!(".other.conf.imcache-{dead}-0123abcd.tmp"),
+            format!(".redis.conf.imcache-{dead}-xyz.tmp"),
+        ] {
+            fs::write(dir.path().join(name), "half").unwrap();
+        }
+        let stale = stale_temps(&path);
+        assert_eq!(
+            stale,
+            [StaleTemp {
+                path: dir
+                    .path()
+                    .join(format!(".redis.conf.imcache-{dead}-0123abcd.tmp")),
+                pid: dead
+            }]
+        );
     }
 }

@@ -18,6 +18,7 @@ pub mod output;
 pub mod probe;
 pub mod process;
 pub mod procfs;
+pub mod profile;
 pub mod redis_conf;
 pub mod settings;
 

@@ -323,7 +323,8 @@ impl Settings {
     }
 }
 
-fn env_file_path(args: &ConnArgs) -> PathBuf {
+/// The .env file a command reads: `--env-file`, else `./.env`.
+pub fn env_file_path(args: &ConnArgs) -> PathBuf {
     args.env_file
         .clone()
         .unwrap_or_else(|| PathBuf::from(".env"))

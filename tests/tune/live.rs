@@ -8,8 +8,9 @@ fn live(server: &RedisServer) -> Imcache {
 }
 
 #[test]
-fn live_sets_reads_back_and_rewrites_the_servers_config_file() {
+fn live_sets_reads_back_and_edits_the_servers_config_file() {
     let server = RedisServer::start();
+    let before = fs::read_to_string(server.config.as_ref().unwrap()).unwrap();
     let doc: Doc = live(&server)
         .args(["--yes", "--json"])
         .run()
@@ -17,7 +18,7 @@ fn live_sets_reads_back_and_rewrites_the_servers_config_file() {
         .json();
     let shown = doc.live.unwrap();
     assert!(shown.applied && doc.file.is_none());
-    assert_eq!(shown.persisted.as_deref(), Some("config_rewrite"));
+    assert_eq!(shown.persisted.as_deref(), Some("config_file_edited"));
     assert_eq!(
         shown.config_file.as_deref(),
         server.config.as_ref().unwrap().to_str()
@@ -34,6 +35,12 @@ fn live_sets_reads_back_and_rewrites_the_servers_config_file() {
     let rewritten = fs::read_to_string(server.config.as_ref().unwrap()).unwrap();
     assert!(
         rewritten.contains("maxmemory 256mb") && rewritten.contains("maxmemory-policy allkeys-lru")
+    );
+    assert_eq!(
+        rewritten,
+        before.replace("save \"\"\n", "save 900 1\nsave 300 10\nsave 60 10000\n")
+            + "maxmemory 256mb\nmaxmemory-policy allkeys-lru\n",
+        "tune's own edit, not CONFIG REWRITE"
     );
 
     let again: Doc = live(&server)
