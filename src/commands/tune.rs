@@ -229,13 +229,18 @@ fn refuse_unreachable_winners(files: &Files, live: Option<&LivePlan>) -> Result<
         if Some(i) == files.server && files.config != Some(i) {
             names = format!("--config {main} {names}");
         }
-        let which = match live.and_then(|l| l.editable_file()) {
-            Some(_) if Some(i) == files.server => "the server's config file",
-            _ => "it",
+        let whose = match Some(i) == files.server && live.is_some() {
+            true => format!("the server's config file {main}"),
+            false => main.clone(),
         };
+        let via = tree
+            .included_at(refusal.step)
+            .map(|at| format!(" (included at {at})"))
+            .unwrap_or_default();
         return Err(Error::check(format!(
-            "{} sets {} {value} after {main} ({which}) reads it, so that is the value Redis takes: \
-             tune would have to change {holder}, which no --config names; nothing was changed",
+            "{}{via} sets {} {value}, and it is the last such line Redis reads in {whose} and what \
+             it includes, so its value is the one Redis takes: tune would have to change {holder}, \
+             which no --config names; nothing was changed",
             tree.place(refusal.step),
             refusal.directive
         ))

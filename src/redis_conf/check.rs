@@ -58,8 +58,10 @@ impl Dialect {
         }
     }
 
-    /// A running server: its version (INFO `redis_version`, `valkey_version`) and the names its
-    /// CONFIG GET * gave, which cover versions newer than the table.
+    /// A running server: its version (INFO `redis_version`, `valkey_version`) picks the table's
+    /// row; for a version newer than the table, the names its CONFIG GET * gave count too. (For
+    /// the versions of the table, the table alone: Redis 6 answers CONFIG GET for settings its
+    /// file loader refuses, such as `watchdog-period`.)
     pub fn server(
         redis_version: &str,
         valkey_version: Option<&str>,
@@ -69,25 +71,39 @@ impl Dialect {
             let mut parts = v.split('.').map(|p| p.trim().parse::<u32>().unwrap_or(0));
             (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
         };
-        let row = |name: &str| VERSIONS.iter().position(|v| *v == name).map(|i| 1u8 << i);
-        let (label, rows) = match valkey_version {
-            Some(v) if number(v).0 >= 8 => (format!("Valkey {v}"), row("valkey-8.0")),
-            Some(v) => (format!("Valkey {v}"), row("7.2")),
-            None => {
-                let shown = format!("Redis {redis_version}");
-                let rows = match number(redis_version) {
-                    (6, 0) => row("6.0"),
-                    (6, 1..) => row("6.2"),
-                    (7, 0) => row("7.0"),
-                    (7, 1..) | (8.., _) => row("7.2"),
-                    _ => None,
+        let row = |name: &str| {
+            VERSIONS
+                .iter()
+                .position(|v| *v == name)
+                .map_or(0, |i| 1u8 << i)
+        };
+        // (label, row, whether the row is that exact version)
+        let (label, rows, exact) = match valkey_version {
+            Some(v) => {
+                let exact = number(v) == (8, 0);
+                let rows = if number(v).0 >= 8 {
+                    row("valkey-8.0")
+                } else {
+                    row("7.2")
                 };
-                (shown, rows)
+                (format!("Valkey {v}"), rows, exact)
+            }
+            None => {
+                let (rows, exact) = match number(redis_version) {
+                    (6, 0) => (row("6.0"), true),
+                    (6, 2) => (row("6.2"), true),
+                    (7, 0) => (row("7.0"), true),
+                    (7, 2) => (row("7.2"), true),
+                    (6, _) => (row("6.2"), false),
+                    (7, _) | (8.., _) => (row("7.2"), false),
+                    _ => (u8::MAX, false),
+                };
+                (format!("Redis {redis_version}"), rows, exact)
             }
         };
         Dialect {
-            rows: rows.unwrap_or(u8::MAX),
-            server: Some(names),
+            rows,
+            server: (!exact).then_some(names),
             label,
             globs: number(redis_version).0 >= 7 || valkey_version.is_some(),
         }
@@ -115,8 +131,8 @@ impl Dialect {
                 .map(|n| format!("; did you mean `{n}`?"))
                 .unwrap_or_default();
             return Some(format!(
-                "`{name}` is not a directive of {}: redis-server stops with \"Bad directive or \
-                 wrong number of arguments\"{near}",
+                "`{name}` is not a directive of {} (\"Bad directive or wrong number of \
+                 arguments\"{near})",
                 self.label
             ));
         }
@@ -296,13 +312,23 @@ mod tests {
 
     #[test]
     fn a_server_dialect_uses_its_version_and_its_own_names() {
-        let names: HashSet<String> = ["newer-directive".to_string()].into();
+        let names: HashSet<String> =
+            ["newer-directive".to_string(), "watchdog-period".to_string()].into();
         let redis6 = Dialect::server("6.2.14", None, names.clone());
         assert!(!redis6.globs);
-        let found = refusals(&redis6, "newer-directive 1\nlatency-tracking yes\nport 1\n");
-        assert_eq!(found[0], None, "the server reported it");
+        let found = refusals(&redis6, "watchdog-period 1\nlatency-tracking yes\nport 1\n");
+        assert!(
+            found[0].is_some(),
+            "6.2 answers CONFIG GET for it but its loader refuses it"
+        );
         assert!(found[1].as_deref().unwrap().contains("Redis 6.2.14"));
         assert_eq!(found[2], None);
+        let newer = Dialect::server("8.0.2", None, names.clone());
+        assert_eq!(
+            refusals(&newer, "newer-directive 1\n")[0],
+            None,
+            "the server reported it"
+        );
         let valkey = Dialect::server("7.2.4", Some("8.0.1"), names);
         assert!(valkey.globs && valkey.label == "Valkey 8.0.1");
         assert_eq!(refusals(&valkey, "availability-zone a\n")[0], None);

@@ -478,7 +478,13 @@ mod tests {
         );
         let out = String::from_utf8(edit.bytes).unwrap();
         assert_eq!(out, "save 900 1\nsave 300 10\nsave 60 10000\nport 1\n");
-        let again = apply(out.as_bytes(), &Tuning { save: prod().save, ..Tuning::default() });
+        let again = apply(
+            out.as_bytes(),
+            &Tuning {
+                save: prod().save,
+                ..Tuning::default()
+            },
+        );
         assert!(again.moved.is_empty() && again.bytes == out.as_bytes());
         let reordered = apply(b"save 60 10000\nsave 900 1\nsave 300 10\n", &prod());
         assert!(

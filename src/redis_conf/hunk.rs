@@ -180,16 +180,26 @@ pub fn unified_diff(
             range(new_start, new_len)
         ));
         before.iter().for_each(|l| push_line(&mut out, ' ', l));
-        for (k, hunk) in group.iter().enumerate() {
+        // Hunks that touch are shown as one change: their old lines, then their new ones.
+        let mut k = 0;
+        while k < group.len() {
             if k > 0 {
-                let gap = &config.bytes[group[k - 1].end..hunk.start];
+                let gap = &config.bytes[group[k - 1].end..group[k].start];
                 gap.split_inclusive(|b| *b == b'\n')
                     .for_each(|l| push_line(&mut out, ' ', l));
             }
-            config.bytes[hunk.start..hunk.end]
+            let mut run = k + 1;
+            while run < group.len() && group[run].start == group[run - 1].end {
+                run += 1;
+            }
+            config.bytes[group[k].start..group[run - 1].end]
                 .split_inclusive(|b| *b == b'\n')
                 .for_each(|l| push_line(&mut out, '-', l));
-            hunk.new.iter().for_each(|l| push_line(&mut out, '+', l));
+            group[k..run]
+                .iter()
+                .flat_map(|h| &h.new)
+                .for_each(|l| push_line(&mut out, '+', l));
+            k = run;
         }
         after.iter().for_each(|l| push_line(&mut out, ' ', l));
         delta += grown;
@@ -274,7 +284,12 @@ mod tests {
                 }
                 match mark {
                     " " | "-" => {
-                        assert_eq!(old_lines[at], text.as_slice(), "line {} of the original", at + 1);
+                        assert_eq!(
+                            old_lines[at],
+                            text.as_slice(),
+                            "line {} of the original",
+                            at + 1
+                        );
                         at += 1;
                         if mark == " " {
                             out.push(text);
@@ -302,7 +317,10 @@ mod tests {
         ];
         let eol = prop_oneof![Just("\n"), Just("\r\n"), Just("")];
         proptest::collection::vec((line, eol), 0..16).prop_map(|lines| {
-            lines.into_iter().flat_map(|(l, e)| format!("{l}{e}").into_bytes()).collect()
+            lines
+                .into_iter()
+                .flat_map(|(l, e)| format!("{l}{e}").into_bytes())
+                .collect()
         })
     }
 

@@ -106,7 +106,7 @@ impl Tree {
                 ("include", [pattern]) if options.follow => {
                     let pattern = String::from_utf8_lossy(pattern).into_owned();
                     let begin = self.steps.len();
-                    for path in self.resolve(file, line, &pattern, cwd, options.globs) {
+                    for path in self.resolve(file, line, &pattern, cwd, options) {
                         self.include(file, line, &path, cwd, stack, options);
                     }
                     self.includes.push(Include {
@@ -127,16 +127,19 @@ impl Tree {
         line: usize,
         pattern: &str,
         cwd: &Path,
-        globs: bool,
+        options: &Options,
     ) -> Vec<PathBuf> {
-        let is_glob = globs && pattern.contains(['*', '?', '[']);
-        if !Path::new(pattern).is_absolute() {
+        let is_glob = options.globs && pattern.contains(['*', '?', '[']);
+        // After a `dir` line the folder is the file's own choice; before one, it is wherever
+        // redis-server happens to start.
+        if !Path::new(pattern).is_absolute() && cwd == options.cwd {
             self.problems.push(Problem {
                 file,
                 line: Some(line),
                 reason: format!(
-                    "`include {pattern}` is relative: read from {} (the folder tune runs in, then \
-                     each `dir` before it); redis-server reads it from the folder it starts in",
+                    "`include {pattern}` is relative and no `dir` line comes before it: tune reads \
+                     it from {} (the folder tune runs in); redis-server reads it from the folder it \
+                     starts in",
                     cwd.display()
                 ),
                 fatal: false,
@@ -185,8 +188,8 @@ impl Tree {
             Some(i) if stack.contains(&i) || stack.len() >= MAX_DEPTH => {
                 self.problems.push(problem(
                     format!(
-                        "`include {}` reads a file that is already being read (an include loop): \
-                         redis-server never finishes loading it",
+                        "`include {}` reads a file that is already being read: an include loop, \
+                         which redis-server never finishes loading",
                         path.display()
                     ),
                     true,
@@ -215,7 +218,7 @@ impl Tree {
                     self.problems.push(problem(
                         match missing {
                             true => format!(
-                                "`include {}`: no such file; redis-server stops (\"Fatal error, can't open config file\")",
+                                "`include {}`: no such file (\"Fatal error, can't open config file\")",
                                 path.display()
                             ),
                             false => format!(
@@ -298,6 +301,21 @@ impl Tree {
         )
     }
 
+    /// `path:line` of the include line that read a step's file, when it is an included one.
+    pub fn included_at(&self, step: usize) -> Option<String> {
+        let include = self
+            .includes
+            .iter()
+            .filter(|i| i.steps.contains(&step))
+            .min_by_key(|i| i.steps.len())?;
+        let d = &self.files[include.file].config.directives[include.directive];
+        Some(format!(
+            "{}:{}",
+            self.files[include.file].path.display(),
+            d.line + 1
+        ))
+    }
+
     /// Everything in the tree that redis-server refuses or tune cannot see, each file once: the
     /// include problems, then each file's lines in order.
     pub fn problems(&self, dialect: &Dialect) -> Vec<Problem> {
@@ -308,8 +326,7 @@ impl Tree {
                 found.push(Problem {
                     file,
                     line: Some(line + 1),
-                    reason: "not a text file (it holds control bytes): redis-server cannot read it"
-                        .into(),
+                    reason: "not a text file (it holds control bytes)".into(),
                     fatal: true,
                 });
                 continue;
@@ -317,7 +334,12 @@ impl Tree {
             let mut lines: Vec<(usize, String)> = config
                 .unparsable
                 .iter()
-                .map(|&l| (l, "unbalanced quotes: redis-server stops (\"Unbalanced quotes in configuration line\")".into()))
+                .map(|&l| {
+                    (
+                        l,
+                        "unbalanced quotes (\"Unbalanced quotes in configuration line\")".into(),
+                    )
+                })
                 .collect();
             lines.extend(
                 config
@@ -483,8 +505,19 @@ mod tests {
             .iter()
             .filter(|p| p.reason.contains("relative"))
             .collect();
-        assert_eq!(relative.len(), 1, "{:?}", tree.problems);
-        assert!(relative[0].reason.contains(&d.display().to_string()));
+        assert!(relative.is_empty(), "after a dir line: {relative:?}");
+        let before_dir = write(d, "first.conf", "include local.conf\n");
+        let tree = load(&before_dir, d);
+        assert_eq!(
+            tree.value("maxmemory-policy").as_deref(),
+            Some("volatile-ttl")
+        );
+        assert!(
+            tree.problems[0]
+                .reason
+                .contains("relative and no `dir` line")
+        );
+        assert!(tree.problems[0].reason.contains(&d.display().to_string()));
     }
 
     #[test]

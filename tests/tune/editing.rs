@@ -105,8 +105,9 @@ fn a_missing_include_is_named_as_the_fatal_line_it_is() {
     let run = tune(&path).args(["--yes", "--json"]).run().success();
     let doc: Doc = run.json();
     assert!(
-        doc.warnings.iter().any(|w| w.contains(":2: `include /etc/redis/local.conf`: no such file")
-            && w.contains("redis-server will not start")),
+        doc.warnings.iter().any(|w| w
+            .contains(":2: `include /etc/redis/local.conf`: no such file")
+            && w.contains("redis-server refuses to start")),
         "{:?}",
         doc.warnings
     );
@@ -125,7 +126,14 @@ fn a_policy_that_cannot_evict_and_an_unwritable_dir_are_warned_about() {
     let (_dir, path) = config_with(text.as_bytes());
     std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
     let doc: Doc = tune(&path)
-        .args(["--profile", "prod", "--policy", "noeviction", "--dry-run", "--json"])
+        .args([
+            "--profile",
+            "prod",
+            "--policy",
+            "noeviction",
+            "--dry-run",
+            "--json",
+        ])
         .run()
         .success()
         .json();

@@ -283,7 +283,11 @@ fn reachable(
         return Err(format!("{} is not a file", path.display()));
     }
     fs::File::open(path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
-    atomic_write::ensure_writable(path).map_err(|err| err.message)?;
+    atomic_write::ensure_writable(path).map_err(|err| {
+        err.message
+            .trim_end_matches("; nothing was changed")
+            .to_string()
+    })?;
     if !may_write(path) {
         return Err(format!(
             "tune may not write {} (permission denied)",

@@ -266,7 +266,13 @@ impl Report for TuneReport {
                     self.wanted
                 ));
             } else if self.dry_run {
-                text.push_str(&format!("{todo} {file} would change:\n"));
+                let names: Vec<&str> = self.files.iter().map(|f| f.path.as_str()).collect();
+                let names = if names.is_empty() {
+                    file.clone()
+                } else {
+                    names.join(", ")
+                };
+                text.push_str(&format!("{todo} {names} would change:\n"));
                 text.push_str(&change_lines(&self.changes, &self.moved));
             } else {
                 for written in &self.files {
@@ -351,7 +357,7 @@ fn live_text(live: &LiveReport, report: &TuneReport, paint: &Paint) -> String {
             }
         }
         Some(Persisted::ConfigFileEdited) => text.push_str(&format!(
-            "{} the server reads {file}, which holds these values: {restart}\n",
+            "{} the server reads {file}, which (with what it includes) holds these values: {restart}\n",
             paint.symbol(match live.survives_restart {
                 Some(true) => CheckStatus::Pass,
                 _ => CheckStatus::Warn,

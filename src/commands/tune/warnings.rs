@@ -62,7 +62,7 @@ fn refused_lines(plan: &FilePlan, dialect: &Dialect, warnings: &mut Vec<String>)
         };
         warnings.push(match problem.fatal {
             true => format!(
-                "{place}: {}; the file already has this, and redis-server will not start with it",
+                "{place}: {}: redis-server refuses to start on this (it is already in the file; tune leaves it)",
                 problem.reason
             ),
             false => format!("{place}: {}", problem.reason),
