@@ -227,8 +227,13 @@ fn the_temp_file_of_a_killed_tune_is_removed_by_the_next_tune_and_said_so() {
         .success()
         .json();
     assert_eq!(doc.stale_temp_files.len(), 1);
+    let found = &doc.stale_temp_files[0];
+    assert_eq!(
+        (found.path.as_str(), found.pid),
+        (stale.to_str().unwrap(), pid)
+    );
     assert!(
-        !doc.stale_temp_files[0].removed && stale.exists(),
+        !found.removed && stale.exists(),
         "a dry run changes nothing"
     );
     let run = tune(&path)
