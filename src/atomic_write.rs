@@ -34,6 +34,22 @@ pub fn write_checked(
     mode: Mode,
     before_rename: &mut dyn FnMut() -> Result<()>,
 ) -> Result<()> {
+    write_with(
+        path,
+        &mut |file| file.write_all(contents),
+        mode,
+        before_rename,
+    )
+}
+
+/// `write_checked`, the new version made by `fill` straight into the temp file (a large file
+/// needs no second copy in memory).
+pub fn write_with(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    mode: Mode,
+    before_rename: &mut dyn FnMut() -> Result<()>,
+) -> Result<()> {
     let target = resolve_symlink(path)?;
     let dir = folder_of(&target);
     let old = fs::metadata(&target).ok();
@@ -45,7 +61,7 @@ pub fn write_checked(
         std::process::id(),
         fastrand::u32(..)
     ));
-    if let Err(err) = write_temp(&temp, contents, mode, old.as_ref()) {
+    if let Err(err) = write_temp(&temp, fill, mode, old.as_ref()) {
         let _ = fs::remove_file(&temp);
         return Err(io_error("write", &target, &err));
     }
@@ -235,7 +251,7 @@ pub fn resolve_symlink(path: &Path) -> Result<PathBuf> {
 
 fn write_temp(
     temp: &Path,
-    contents: &[u8],
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
     mode: Mode,
     old: Option<&fs::Metadata>,
 ) -> std::io::Result<()> {
@@ -244,7 +260,10 @@ fn write_temp(
         .create_new(true)
         .mode(0o600)
         .open(temp)?;
-    file.write_all(contents)?;
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut file);
+    fill(&mut buffered)?;
+    buffered.flush()?;
+    drop(buffered);
     let final_mode = match (mode, old) {
         (Mode::Exactly(mode), _) => mode,
         (Mode::Keep, Some(meta)) => meta.mode() & 0o7777,

@@ -18,7 +18,7 @@ pub mod tree;
 pub mod values;
 
 pub use edit::{Change, Edit, Moved, Tuning, apply};
-pub use hunk::{Hunk, render, unified_diff};
+pub use hunk::{Hunk, render, render_to, unified_diff};
 pub use values::{SaveRules, Size, parse_policy, parse_size};
 
 /// The directives tune writes.

@@ -128,14 +128,25 @@ pub(super) fn hunks(
 pub fn render(config: &Config, hunks: &[Hunk]) -> Vec<u8> {
     let added: usize = hunks.iter().flat_map(|h| &h.new).map(Vec::len).sum();
     let mut out = Vec::with_capacity(config.bytes.len() + added);
+    render_to(config, hunks, &mut out).expect("writing to memory");
+    out
+}
+
+/// `render`, written out piece by piece (to a file: no copy of the new version in memory).
+pub fn render_to(
+    config: &Config,
+    hunks: &[Hunk],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let mut at = 0;
     for hunk in hunks {
-        out.extend_from_slice(&config.bytes[at..hunk.start]);
-        hunk.new.iter().for_each(|line| out.extend_from_slice(line));
+        out.write_all(&config.bytes[at..hunk.start])?;
+        for line in &hunk.new {
+            out.write_all(line)?;
+        }
         at = hunk.end;
     }
-    out.extend_from_slice(&config.bytes[at..]);
-    out
+    out.write_all(&config.bytes[at..])
 }
 
 /// The hunks as a unified diff (GNU's format, as `similar` writes it) with `radius` lines of

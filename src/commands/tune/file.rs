@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::redis_conf::check::Dialect;
 use crate::redis_conf::edit::{self, Plan};
 use crate::redis_conf::tree::{Options, Tree};
-use crate::redis_conf::{Config, Line, LineKind, Tuning, render, unified_diff};
+use crate::redis_conf::{Config, Line, LineKind, Tuning, render_to, unified_diff};
 
 pub struct FilePlan {
     /// The main file as given (a symlink stays one; its target is edited) and what it includes.
@@ -165,9 +165,9 @@ impl FilePlan {
             let file = &self.tree.files[edit.file];
             let original = &file.config.bytes;
             let backup = atomic_write::backup(&file.path, original)?;
-            let new = render(&file.config, &edit.hunks);
             let identity = self.identities[edit.file];
-            let written = atomic_write::write_checked(&file.path, &new, Mode::Keep, &mut || {
+            let mut fill = |out: &mut dyn std::io::Write| render_to(&file.config, &edit.hunks, out);
+            let written = atomic_write::write_with(&file.path, &mut fill, Mode::Keep, &mut || {
                 at_rename(&file.path);
                 match atomic_write::unchanged(&file.path, identity, original) {
                     true => Ok(()),
