@@ -3,6 +3,13 @@
 
 use super::*;
 
+fn profile(name: &str, source: &str) -> Option<ProfileDoc> {
+    Some(ProfileDoc {
+        name: name.into(),
+        source: source.into(),
+    })
+}
+
 fn live(server: &RedisServer) -> Imcache {
     Imcache::new().server(server).args(["tune", "--live"])
 }
@@ -71,13 +78,7 @@ fn without_a_flag_or_profile_the_plan_says_prod_is_the_default() {
         .run()
         .success()
         .json();
-    assert_eq!(
-        doc.profile,
-        Some(ProfileDoc {
-            name: "prod".into(),
-            source: "default".into()
-        })
-    );
+    assert_eq!(doc.profile, profile("prod", "default"));
 }
 
 #[test]
@@ -89,13 +90,7 @@ fn imcache_profile_from_the_environment_applies_the_whole_profile_under_the_flag
         .run()
         .success()
         .json();
-    assert_eq!(
-        doc.profile,
-        Some(ProfileDoc {
-            name: "dev".into(),
-            source: "env".into()
-        })
-    );
+    assert_eq!(doc.profile, profile("dev", "env"));
     assert_eq!(doc.directives(), ["maxmemory", "maxmemory-policy", "save"]);
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
@@ -151,13 +146,7 @@ fn tune_and_doctor_read_imcache_profile_from_the_same_env_file() {
         .run()
         .success()
         .json();
-    assert_eq!(
-        doc.profile,
-        Some(ProfileDoc {
-            name: "dev".into(),
-            source: ".env:2".into()
-        })
-    );
+    assert_eq!(doc.profile, profile("dev", ".env:2"));
     assert_eq!(config_get(&server, "save"), "");
     let after = doctor(&server);
     assert_eq!(after["status"], "pass", "{after}");
