@@ -9,7 +9,7 @@ mod save;
 
 use std::path::{Path, PathBuf};
 
-pub use merge::{Update, check_value, merge, quote_value};
+pub use merge::{Update, quote_value};
 pub use save::{GitExposure, PendingWrite, SECRET_MODE, git_exposure};
 
 use crate::error::{Error, Result};

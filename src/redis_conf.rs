@@ -17,8 +17,8 @@ pub mod known;
 pub mod tree;
 pub mod values;
 
-pub use edit::{Change, Edit, Moved, Tuning, apply};
-pub use hunk::{Hunk, render, render_to, unified_diff};
+pub use edit::{Change, Moved, Tuning};
+pub use hunk::{render_to, unified_diff};
 pub use values::{SaveRules, Size, parse_policy, parse_size};
 
 /// The directives tune writes.
@@ -53,6 +53,7 @@ impl Line {
     }
 
     /// The arguments when this is an active `name` line.
+    #[cfg(test)]
     pub fn directive(&self, name: &str) -> Option<&[Vec<u8>]> {
         match &self.kind {
             LineKind::Directive { name: n, args } if n == name => Some(args),
@@ -176,13 +177,9 @@ impl Config {
         }
     }
 
-    pub fn to_bytes(&self) -> Vec<u8> {
+    #[cfg(test)]
+    fn to_bytes(&self) -> Vec<u8> {
         self.bytes.clone()
-    }
-
-    /// The active lines of a directive (name lower-case), in file order.
-    pub fn active<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Directive> + 'a {
-        self.directives.iter().filter(move |d| d.name == name)
     }
 
     /// The value Redis ends up with for a single-valued directive: the last active line wins.

@@ -8,9 +8,13 @@ mod harness;
 
 mod cli;
 mod completions;
+mod connect;
 mod doctor;
 mod env;
+mod habits;
+mod man;
 mod metrics;
 mod setup;
 mod tune;
 mod verify;
+mod watch;

@@ -28,7 +28,7 @@ mod unanswered;
 use std::time::Instant;
 
 use crate::cli::{ConnArgs, DoctorArgs};
-use crate::commands::verify;
+use crate::connect::Link;
 use crate::error::{Kind, Result, Status};
 use crate::output::{Check, CheckStatus, Output};
 use crate::settings::{Settings, process_env};
@@ -65,6 +65,9 @@ pub fn run(conn: &ConnArgs, args: &DoctorArgs, out: &Output) -> Result<Status> {
         progress.finish(status, &format!("{} checks", report.checks.len()));
     }
     out.emit(&report)?;
+    if let Some(line) = report.failure_line() {
+        out.failure_summary(&line);
+    }
     Ok(match report.ok {
         true => Status::Success,
         false => Status::Reported(Kind::Check),
@@ -99,7 +102,7 @@ fn diagnose(conn: &ConnArgs, args: &DoctorArgs) -> DoctorReport {
     checks.push(examined.latency);
     checks.push(examined.version);
     if let Some(url) = &args.health_url {
-        checks.push(verify::health_check(url, settings.timeout));
+        checks.push(crate::health::check(url, settings.timeout));
     }
     DoctorReport::new(settings.target(), checks)
 }
@@ -128,7 +131,10 @@ impl Examined {
     }
 }
 
-fn examine(settings: &Settings, con: &mut redis::Connection, machine: &Machine) -> Examined {
+/// Reads the server and runs the checks that need it. `--timeout` is the budget of each phase
+/// (the reading, then the latency sample), not of the whole diagnosis.
+fn examine(settings: &Settings, con: &mut Link, machine: &Machine) -> Examined {
+    con.renew();
     let server = match Server::fetch(con) {
         Ok(server) => server,
         Err(why) => return Examined::skipped(&format!("not run: {why}")),
@@ -143,6 +149,7 @@ fn examine(settings: &Settings, con: &mut redis::Connection, machine: &Machine) 
         memory::maxmemory(&server, &tune),
         memory::memory_use(&server, &tune),
     ];
+    con.renew();
     let sampled = sample::watch(con, server.info_at, machine.local);
     let evictions = match &sampled.second {
         Some((second, seconds)) => memory::evictions(&server.info, Some(second), *seconds, &tune),

@@ -39,7 +39,6 @@ struct Files {
 
 pub fn run(conn: &ConnArgs, args: &TuneArgs, out: &Output) -> Result<Status> {
     let (tuning, chosen) = tuning(conn, args)?;
-    interrupt::install(out);
     for path in &args.config {
         file::check_path(path)?;
     }

@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 use crate::cli::Policy;
 
 use super::Config;
-use super::hunk::{Hunk, Slot, hunks, render};
+#[cfg(test)]
+use super::hunk::render;
+use super::hunk::{Hunk, Slot, hunks};
 use super::tree::Tree;
 use super::values::{SaveRules, Size, parse_policy, parse_size};
 
@@ -80,6 +82,7 @@ pub struct Plan {
 }
 
 /// The edited file and what changed, for one file on its own.
+#[cfg(test)]
 #[derive(Clone, Debug)]
 pub struct Edit {
     pub bytes: Vec<u8>,
@@ -314,6 +317,7 @@ fn comment_note(config: &Config, slot: &Slot) -> Option<String> {
 }
 
 /// Applies the tuning to one redis.conf's bytes on their own (includes not followed).
+#[cfg(test)]
 pub fn apply(original: &[u8], tuning: &Tuning) -> Edit {
     let tree = Tree::single(Config::parse(original.to_vec()));
     let plan = plan(&tree, tuning, &|_| true);

@@ -125,6 +125,7 @@ pub(super) fn hunks(
 }
 
 /// The file with its hunks applied.
+#[cfg(test)]
 pub fn render(config: &Config, hunks: &[Hunk]) -> Vec<u8> {
     let added: usize = hunks.iter().flat_map(|h| &h.new).map(Vec::len).sum();
     let mut out = Vec::with_capacity(config.bytes.len() + added);

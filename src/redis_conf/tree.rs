@@ -238,6 +238,7 @@ impl Tree {
     }
 
     /// The tree of one file, without following its includes.
+    #[cfg(test)]
     pub fn single(config: Config) -> Tree {
         let options = Options {
             cwd: PathBuf::from("/"),

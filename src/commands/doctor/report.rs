@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::output::{Check, CheckStatus, Paint, Report, render_checklist};
+use crate::output::{self, Check, CheckStatus, Paint, Report, render_checklist};
 
 #[derive(Serialize)]
 pub struct DoctorReport {
@@ -51,10 +51,20 @@ impl DoctorReport {
     }
 }
 
-impl Report for DoctorReport {
-    fn text(&self, paint: &Paint) -> String {
-        let mut text = format!("{} {}\n", paint.bold("imcache doctor:"), self.target);
-        text.push_str(&render_checklist(&self.checks, paint));
+impl DoctorReport {
+    /// One line for stderr when doctor found a problem: the count and the first problem.
+    pub fn failure_line(&self) -> Option<String> {
+        let first = self.checks.iter().find(|c| c.status == CheckStatus::Fail)?;
+        Some(format!(
+            "doctor found {} for {}; first: {}: {}",
+            self.summary(),
+            self.target,
+            first.name,
+            first.detail
+        ))
+    }
+
+    fn final_line(&self, paint: &Paint) -> String {
         let summary = self.summary();
         let line = if !self.ok {
             format!(
@@ -75,10 +85,20 @@ impl Report for DoctorReport {
                 paint.green(&summary)
             )
         };
+        line + "\n"
+    }
+}
+
+impl Report for DoctorReport {
+    fn text(&self, paint: &Paint) -> String {
+        let mut text = format!("{} {}\n", paint.bold("imcache doctor:"), self.target);
+        text.push_str(&render_checklist(&self.checks, paint));
         text.push('\n');
-        text.push_str(&line);
-        text.push('\n');
-        text
+        text + &self.final_line(paint)
+    }
+
+    fn quiet_text(&self, paint: &Paint) -> String {
+        render_checklist(&output::problems(&self.checks), paint) + &self.final_line(paint)
     }
 }
 

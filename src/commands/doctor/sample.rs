@@ -21,14 +21,14 @@ pub struct Sampled {
 }
 
 /// PINGs until a second after `first_at`, then INFO stats.
-pub fn watch(con: &mut redis::Connection, first_at: Instant, local: bool) -> Sampled {
+pub fn watch(con: &mut dyn redis::ConnectionLike, first_at: Instant, local: bool) -> Sampled {
     let started = Instant::now();
     let spacing = WINDOW.saturating_sub(first_at.elapsed()) / PINGS;
     let mut rtts = Vec::new();
     let mut failure = None;
     for i in 1..=PINGS {
         let sent = Instant::now();
-        match redis::cmd("PING").query::<String>(con) {
+        match crate::trace::timed("PING", || redis::cmd("PING").query::<String>(con)) {
             Ok(_) => rtts.push(sent.elapsed()),
             Err(err) => {
                 failure = Some(err);

@@ -42,7 +42,7 @@ impl Server {
         }
     }
 
-    pub fn fetch(con: &mut redis::Connection) -> Result<Server, String> {
+    pub fn fetch(con: &mut dyn redis::ConnectionLike) -> Result<Server, String> {
         let info_at = Instant::now();
         let info = info::fetch(con, &[]).map_err(|err| format!("INFO failed: {err}"))?;
         Ok(Server {
@@ -67,15 +67,14 @@ impl Server {
     }
 }
 
-fn config_get(con: &mut redis::Connection) -> Result<BTreeMap<String, String>, String> {
+fn config_get(con: &mut dyn redis::ConnectionLike) -> Result<BTreeMap<String, String>, String> {
     let mut pipe = redis::pipe();
     for name in PARAMS {
         pipe.cmd("CONFIG").arg("GET").arg(name);
     }
-    let replies: Vec<Value> = pipe
-        .ignore_errors()
-        .query(con)
-        .map_err(|err| format!("CONFIG GET failed: {err}"))?;
+    let replies: Vec<Value> =
+        crate::trace::timed("CONFIG GET (pipelined)", || pipe.ignore_errors().query(con))
+            .map_err(|err| format!("CONFIG GET failed: {err}"))?;
     let mut config = BTreeMap::new();
     for reply in replies {
         if let Value::ServerError(err) = &reply {

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::commands::verify::redact_url;
 use crate::error::{Error, Result};
+use crate::health::redact_url;
 
 /// The app's endpoint, with one HTTP agent reused across the ticks of a watch.
 pub struct AppEndpoint {
@@ -89,7 +89,8 @@ impl AppEndpoint {
             hit_rate: None,
             problem: None,
         };
-        let response = match self.agent.get(&self.url).call() {
+        let label = format!("GET {}", self.shown);
+        let response = match crate::trace::timed(&label, || self.agent.get(&self.url).call()) {
             Ok(response) => response,
             Err(err) => {
                 let mut message = err.to_string();

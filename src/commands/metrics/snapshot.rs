@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::units::{self, percent, round2};
+use super::units::{self, hit_rate, percent, round2};
 use crate::connect::{self, Conn};
 use crate::error::{Error, Reason};
 use crate::info::{self, DbKeys, Info};
@@ -102,7 +102,7 @@ impl Snapshot {
             hits,
             misses,
             total_requests,
-            hit_rate: percent(hits, total_requests),
+            hit_rate: hit_rate(hits, misses),
             target,
             server: Some(ServerView {
                 version: text("redis_version"),
@@ -209,7 +209,11 @@ impl<'a> Sampler<'a> {
     fn read(&mut self) -> Result<(Info, u64), Error> {
         let reused = self.conn.is_some();
         let mut conn = match self.conn.take() {
-            Some(conn) => conn,
+            Some(mut conn) => {
+                // `--timeout` is the budget of each sample on a kept connection.
+                conn.con.renew();
+                conn
+            }
             None => {
                 let conn = connect::open(self.settings)?;
                 // The handshake's PING, AUTH and SELECT count as commands on the server.
@@ -300,7 +304,7 @@ impl Interval {
             hits_per_sec: per_sec(hits),
             misses_per_sec: per_sec(misses),
             requests_per_sec: per_sec(requests),
-            hit_rate: percent(hits, requests),
+            hit_rate: hit_rate(hits, misses),
             evictions_per_sec: per_sec(evicted),
             ops_per_sec: per_sec(commands.saturating_sub(own)),
         })

@@ -300,10 +300,14 @@ pub fn sparkline(history: &[Option<f64>]) -> String {
         .collect()
 }
 
-/// The column titles of the appended lines.
-pub fn line_header() -> String {
+/// The column titles of the appended lines (with the app's three when `--app-url` is given).
+pub fn line_header(app: bool) -> String {
+    let app = match app {
+        true => format!("  {:>10}  {:>10}  {:>6}", "app hits", "app misses", "app%"),
+        false => String::new(),
+    };
     format!(
-        "{:<8}  {:<5}  {:>10}  {:>10}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>9}  {:>10}\n",
+        "{:<8}  {:<5}  {:>10}  {:>10}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>9}  {:>10}{app}\n",
         "time",
         "avail",
         "hits",
@@ -319,7 +323,21 @@ pub fn line_header() -> String {
 }
 
 /// One sample as one line under `line_header` (plain: logs and pipes have no colour).
-pub fn line(time: &str, snapshot: &Snapshot, interval: Option<&Interval>) -> String {
+pub fn line(
+    time: &str,
+    snapshot: &Snapshot,
+    interval: Option<&Interval>,
+    app: Option<&AppView>,
+) -> String {
+    let app = app.map_or_else(String::new, |app| {
+        let number = |value: Option<u64>| value.map_or("-".into(), |v| v.to_string());
+        format!(
+            "  {:>10}  {:>10}  {:>6}",
+            number(app.hits),
+            number(app.misses),
+            app.hit_rate.map_or("-".into(), |r| format!("{r:.1}"))
+        )
+    });
     if let Some(err) = &snapshot.error {
         return format!("{time:<8}  {:<5}  unavailable: {}\n", "no", err.message);
     }
@@ -329,7 +347,7 @@ pub fn line(time: &str, snapshot: &Snapshot, interval: Option<&Interval>) -> Str
         .as_ref()
         .map_or("-".into(), |m| units::bytes(m.used_bytes));
     format!(
-        "{time:<8}  {:<5}  {:>10}  {:>10}  {:>6.1}  {:>8}  {:>8}  {:>8}  {:>8}  {:>9}  {:>10}\n",
+        "{time:<8}  {:<5}  {:>10}  {:>10}  {:>6.1}  {:>8}  {:>8}  {:>8}  {:>8}  {:>9}  {:>10}{app}\n",
         "yes",
         snapshot.hits,
         snapshot.misses,

@@ -129,7 +129,7 @@ fn engine_hint(said: &str) -> String {
             .into();
     }
     match install::os() {
-        Os::MacOs => "start Docker Desktop (`open -a Docker`) or `colima start`, then run setup \
+        Os::MacOS => "start Docker Desktop (`open -a Docker`) or `colima start`, then run setup \
                       again; or use Homebrew: `imcache setup brew`"
             .into(),
         Os::DebianLike => "start the engine (`sudo systemctl start docker`, or `sudo service \

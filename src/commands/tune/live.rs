@@ -25,6 +25,7 @@ use crate::procfs;
 use crate::redis_conf::check::Dialect;
 use crate::redis_conf::{Change, SaveRules, TUNED, Tuning, parse_policy};
 use crate::settings::{Settings, process_env};
+use crate::trace;
 
 use super::file::mask_diff;
 
@@ -154,9 +155,10 @@ impl LivePlan {
                 atomic_write::backup_as(path, &base.to_string_lossy(), bytes).ok()
             })
         });
-        let result = redis::cmd("CONFIG")
-            .arg("REWRITE")
-            .query::<()>(&mut self.conn.con);
+        let con = &mut self.conn.con;
+        let result = trace::timed("CONFIG REWRITE", || {
+            redis::cmd("CONFIG").arg("REWRITE").query::<()>(con)
+        });
         let after = fs::read(path).ok();
         let diff = match (&before, &after) {
             (Some(before), Some(after)) if before != after => {
@@ -217,7 +219,8 @@ impl LivePlan {
         for (name, value) in pairs {
             cmd.arg(*name).arg(value);
         }
-        cmd.query::<()>(&mut self.conn.con).map_err(|err| {
+        let con = &mut self.conn.con;
+        trace::timed("CONFIG SET", || cmd.query::<()>(con)).map_err(|err| {
             let err = connect::classify(&err, &self.settings);
             Error {
                 message: format!(
@@ -379,11 +382,10 @@ fn changes(current: &HashMap<String, String>, tuning: &Tuning) -> Vec<Change> {
 
 /// Sends a pipeline; a transport failure or any error reply becomes an imcache error.
 fn run(settings: &Settings, conn: &mut Conn, pipe: &redis::Pipeline) -> Result<Vec<Value>> {
-    let replies: Vec<Value> = pipe
-        .clone()
-        .ignore_errors()
-        .query(&mut conn.con)
-        .map_err(|err| connect::classify(&err, settings))?;
+    let replies: Vec<Value> = trace::timed("CONFIG GET (pipelined)", || {
+        pipe.clone().ignore_errors().query(&mut conn.con)
+    })
+    .map_err(|err| connect::classify(&err, settings))?;
     for reply in &replies {
         if let Value::ServerError(err) = reply {
             let detail = err.details().unwrap_or("");
