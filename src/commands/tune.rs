@@ -229,17 +229,16 @@ fn refuse_unreachable_winners(files: &Files, live: Option<&LivePlan>) -> Result<
             names = format!("--config {main} {names}");
         }
         let whose = match Some(i) == files.server && live.is_some() {
-            true => format!("the server's config file {main}"),
-            false => main.clone(),
+            true => format!("the server takes from its config file {main}"),
+            false => format!("Redis takes from {main}"),
         };
         let via = tree
             .included_at(refusal.step)
             .map(|at| format!(" (included at {at})"))
             .unwrap_or_default();
         return Err(Error::check(format!(
-            "{}{via} sets {} {value}, and it is the last such line Redis reads in {whose} and what \
-             it includes, so its value is the one Redis takes: tune would have to change {holder}, \
-             which no --config names; nothing was changed",
+            "{}{via} sets {} {value}, the value {whose} (it reads that line last): tune would \
+             have to edit {holder}, which no --config names; nothing was changed",
             tree.place(refusal.step),
             refusal.directive
         ))

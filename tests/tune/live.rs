@@ -222,7 +222,7 @@ fn a_config_file_tune_cannot_write_is_kept_with_config_rewrite_said_plainly() {
         .env("NO_COLOR", "1")
         .run()
         .success()
-        .stdout_has("to keep it, CONFIG REWRITE: tune cannot edit")
+        .stdout_has("to keep it, CONFIG REWRITE, since tune cannot edit")
         .stdout_has("is read-only")
         .stdout_has("rewrites that whole file from the server's running state, options given on its command line");
     assert!(

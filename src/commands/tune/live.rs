@@ -275,27 +275,26 @@ fn reachable(
     if !here {
         return Err(format!(
             "the server's process (pid {}) is not on this machine: it runs in a container or \
-             elsewhere, and its {} is not the one here",
+             elsewhere, and the file of that name here is not its own",
             pid.map_or("unknown".into(), |p| p.to_string()),
-            path.display()
         ));
     }
-    let meta =
-        fs::metadata(path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    let meta = fs::metadata(path).map_err(|err| format!("tune cannot read it: {err}"))?;
     if !meta.is_file() {
-        return Err(format!("{} is not a file", path.display()));
+        return Err("it is not a file".into());
     }
-    fs::File::open(path).map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    fs::File::open(path).map_err(|err| format!("tune cannot read it: {err}"))?;
+    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777;
+    if mode & 0o222 == 0 {
+        return Err(format!("it is read-only (mode {mode:o})"));
+    }
     atomic_write::ensure_writable(path).map_err(|err| {
         err.message
             .trim_end_matches("; nothing was changed")
             .to_string()
     })?;
     if !may_write(path) {
-        return Err(format!(
-            "tune may not write {} (permission denied)",
-            path.display()
-        ));
+        return Err("tune may not write it or its folder (permission denied)".into());
     }
     Ok(path.to_path_buf())
 }

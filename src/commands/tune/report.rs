@@ -198,12 +198,11 @@ impl TuneReport {
                 .map(|d| colour_diff(d, paint))
                 .unwrap_or_default(),
         );
-        if let Some(live) = self
-            .live
-            .as_ref()
-            .filter(|l| asking && !l.changes.is_empty())
-        {
-            text.push_str(&would_change(live, paint));
+        if let Some(live) = self.live.as_ref().filter(|l| !l.changes.is_empty()) {
+            match asking {
+                true => text.push_str(&would_change(live, paint)),
+                false => text.push_str(&rewrite_note(live, paint)),
+            }
         }
         text
     }
@@ -218,15 +217,21 @@ impl TuneReport {
 }
 
 fn would_change(live: &LiveReport, paint: &Paint) -> String {
-    let mut text = format!(
-        "{} {} would change (one CONFIG SET):\n{}",
+    format!(
+        "{} {} would change (one CONFIG SET):\n{}{}",
         paint.symbol(CheckStatus::Skip),
         live.target,
-        change_lines(&live.changes, &[])
-    );
+        change_lines(&live.changes, &[]),
+        rewrite_note(live, paint)
+    )
+}
+
+/// What CONFIG REWRITE does, said before it runs.
+fn rewrite_note(live: &LiveReport, paint: &Paint) -> String {
+    let mut text = String::new();
     if let (Some(file), Some(why)) = (&live.config_file, &live.rewrite_because) {
         text.push_str(&format!(
-            "{} to keep it, CONFIG REWRITE: tune cannot edit {file} ({why}), and CONFIG REWRITE \
+            "{} to keep it, CONFIG REWRITE, since tune cannot edit {file}: {why}. CONFIG REWRITE \
              rewrites that whole file from the server's running state, options given on its command \
              line (port, dir ...) included, not only these values; a backup is made first when the \
              file can be read, and the diff is shown after\n",
