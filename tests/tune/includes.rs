@@ -116,7 +116,7 @@ fn live_says_the_change_survives_a_restart_only_when_the_tree_holds_it() {
         .args(["tune", "--live", "--maxmemory", "512mb", "--yes"])
         .run()
         .code(1)
-        .stderr_has("the server's config file");
+        .stderr_has("the value the server takes from its config file");
     assert!(
         run.stderr.contains(&format!(
             "--config {} --config {}",
@@ -239,4 +239,24 @@ fn a_directive_set_nowhere_goes_into_the_main_file_and_later_includes_are_read_a
             ("maxclients", "100"),
         ],
     );
+}
+
+#[test]
+fn a_second_config_the_first_does_not_include_is_bad_input() {
+    let (dir, main) = config_with(b"port 6379\n");
+    let other = dir.path().join("other.conf");
+    fs::write(&other, "maxmemory 1gb\n").unwrap();
+    tune(&main)
+        .arg("--config")
+        .arg(&other)
+        .arg("--yes")
+        .run()
+        .code(2)
+        .stderr_has(&format!(
+            "--config {}: {} does not include it",
+            other.display(),
+            main.display()
+        ));
+    assert_eq!(fs::read(&main).unwrap(), b"port 6379\n");
+    assert_eq!(names_in(dir.path()), ["other.conf", "redis.conf"]);
 }
