@@ -167,7 +167,7 @@ fn plan_report(
         },
         backup: None,
         diff: None,
-        survives_restart: server_plan.map(|p| p.tree.complete),
+        survives_restart: server_plan.and_then(|p| p.tree.complete.then_some(true)),
         changes: l.changes.clone(),
         server_args: report::server_args(tuning),
     });

@@ -200,6 +200,18 @@ impl Tree {
                 self.files[i].reads += 1;
                 i
             }
+            None if fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
+                // A folder, a FIFO or a device (`/dev/zero`) is not read: it may never end.
+                self.complete = false;
+                self.problems.push(problem(
+                    format!(
+                        "`include {}`: not a regular file; tune does not read it",
+                        path.display()
+                    ),
+                    false,
+                ));
+                return;
+            }
             None => match fs::read(path) {
                 Ok(bytes) => {
                     self.files.push(TreeFile {
@@ -539,6 +551,16 @@ mod tests {
         assert!(tree.problems[0].reason.contains("no such file"));
         assert!(tree.problems[1].reason.contains("include loop"));
         assert_eq!(tree.steps.len(), 3);
+    }
+
+    #[test]
+    fn a_device_or_folder_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = write(dir.path(), "redis.conf", "include /dev/zero\nport 1\n");
+        let tree = load(&main, dir.path());
+        assert!(!tree.complete);
+        assert!(tree.problems[0].reason.contains("not a regular file"));
+        assert_eq!(tree.steps.len(), 2);
     }
 
     #[test]
