@@ -217,7 +217,7 @@ pub const APT_REDIS_CONF: &str = "/etc/redis/redis.conf";
 /// None when the file cannot be read or sets no port.
 pub fn conf_port(path: &Path) -> Option<u16> {
     let bytes = std::fs::read(path).ok()?;
-    crate::redis_conf::Config::parse(&bytes)
+    crate::redis_conf::Config::parse(bytes)
         .last_value("port")?
         .parse()
         .ok()

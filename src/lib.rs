@@ -21,6 +21,7 @@ mod output;
 mod probe;
 mod process;
 mod procfs;
+mod profile;
 mod provider;
 mod redact;
 mod redis_conf;

@@ -273,6 +273,26 @@ fn parse_stat_state(stat: &str) -> Option<char> {
     rest.trim_start().chars().next()
 }
 
+/// How long a process has been running (its start time in /proc/PID/stat against
+/// /proc/uptime): with a server's INFO `uptime_in_seconds` it tells whether the pid INFO gives is
+/// that server here, or some other process (the server runs in a container or elsewhere).
+pub fn process_age(pid: u32) -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    // After the name: field 3 (state) is index 0, field 22 (starttime, in clock ticks) index 19.
+    let started: f64 = rest.split_whitespace().nth(19)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    // SAFETY: sysconf only reads a constant of the running system.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (ticks > 0)
+        .then(|| std::time::Duration::from_secs_f64((uptime - started / ticks as f64).max(0.0)))
+}
+
 /// True when the process is stopped (SIGSTOP, Ctrl-Z, or a debugger).
 pub fn is_stopped(pid: u32) -> bool {
     matches!(process_state(pid), Some('T' | 't'))
