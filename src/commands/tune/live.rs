@@ -127,6 +127,8 @@ impl LivePlan {
 
     /// Applies the values asked for, then reads them back.
     pub fn apply(&mut self, tuning: &Tuning) -> Result<()> {
+        // A new budget: the reading was before the plan was shown (and perhaps confirmed).
+        self.conn.con.renew();
         let new = values(tuning);
         let major = self
             .info
@@ -155,6 +157,7 @@ impl LivePlan {
                 atomic_write::backup_as(path, &base.to_string_lossy(), bytes).ok()
             })
         });
+        self.conn.con.renew();
         let con = &mut self.conn.con;
         let result = trace::timed("CONFIG REWRITE", || {
             redis::cmd("CONFIG").arg("REWRITE").query::<()>(con)
