@@ -343,7 +343,7 @@ fn no_permission_for_the_probe(
     };
     crate::error::Error {
         message: format!(
-            "the user may not write the probe key {prefix}...: {}",
+            "the user may not write the probe key {prefix}...; {}",
             err.message
         ),
         hint: Some(hint),
