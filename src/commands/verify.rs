@@ -118,7 +118,7 @@ pub fn verify(
 /// The checks on a connection that is already open (setup has one from waiting for the server).
 pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verification {
     let mut checks =
-        vec![Check::pass("connect", describe_connection(settings)).took(conn.connect_time)];
+        vec![Check::pass("connect", describe_connection(settings, &conn)).took(conn.connect_time)];
     checks.push(
         match &conn.ping_reply {
             Value::SimpleString(s) if s == "PONG" => Check::pass("ping", "PONG"),
@@ -277,8 +277,11 @@ fn data_checks(
     (vec![set_get, ttl_check, cleanup], reads, first_error.get())
 }
 
-fn describe_connection(settings: &Settings) -> String {
-    let mut parts = vec![settings.address()];
+fn describe_connection(settings: &Settings, conn: &Conn) -> String {
+    let mut parts = vec![match &conn.via {
+        Some(via) => connect::sentinel::describe(via),
+        None => settings.address(),
+    }];
     if settings.tls.value {
         parts.push(if settings.insecure {
             "TLS (unverified)".into()
