@@ -262,6 +262,15 @@ pub fn replicas(con: &mut Link, name: &str) -> redis::RedisResult<Vec<Record>> {
         .map(Record::all)
 }
 
+/// `SENTINEL SENTINELS name`: the other sentinels of the master's set.
+pub fn sentinels(con: &mut Link, name: &str) -> redis::RedisResult<Vec<Record>> {
+    redis::cmd("SENTINEL")
+        .arg("SENTINELS")
+        .arg(name)
+        .query::<Vec<HashMap<String, String>>>(con)
+        .map(Record::all)
+}
+
 /// `mymaster (127.0.0.1:6379), other (...)`: what a sentinel monitors, for messages.
 pub fn monitors(con: &mut Link) -> String {
     let shown: Vec<String> = masters(con)

@@ -38,6 +38,7 @@ pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
         };
     }
     let mut finding = wrong_address(settings, machine)
+        .or_else(|| super::sentinel::moved::refused(settings, machine))
         .or_else(|| docker(settings))
         .or_else(|| brew(settings))
         .or_else(|| apt(settings, machine))
@@ -202,7 +203,7 @@ fn wrong_address(settings: &Settings, machine: &Machine) -> Option<Finding> {
 }
 
 /// How to use `port` instead, where the port in use comes from.
-fn set_port(settings: &Settings, port: u16) -> String {
+pub(super) fn set_port(settings: &Settings, port: u16) -> String {
     let source = &settings.port.source;
     let env_file = settings.env_file.display();
     match (&source.layer, source.name.as_str()) {
