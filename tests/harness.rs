@@ -8,6 +8,7 @@ pub mod fake;
 pub mod fake_redis;
 pub mod net;
 pub mod pty;
+pub mod sentinel;
 pub mod server;
 pub mod tls;
 

@@ -14,6 +14,7 @@ mod env;
 mod habits;
 mod man;
 mod metrics;
+mod sentinel;
 mod setup;
 mod tune;
 mod verify;

@@ -55,7 +55,11 @@ fn check(replica: &Record, master: &str, lags: &[(String, u64)], epoch: i64) -> 
         return Check::warn(
             "replica",
             format!(
-                "down ({}): the former master, made a replica of {master} at the failover",
+                "{} ({}): the former master, made a replica of {master} at the failover",
+                match replica.is_down() {
+                    true => "down",
+                    false => "unreachable",
+                },
                 replica.get("flags").unwrap_or("?")
             ),
         )
@@ -114,9 +118,12 @@ fn check(replica: &Record, master: &str, lags: &[(String, u64)], epoch: i64) -> 
 }
 
 /// The old master after a failover: the sentinels list it as a replica at once, but while it is
-/// down it never reported to them as one (no master-host yet).
+/// unreachable it never reported to them as one (no master-host yet); a new replica that has not
+/// reported yet is connected.
 pub fn is_former_master(replica: &Record, epoch: i64) -> bool {
-    epoch > 0 && replica.is_down() && replica.get("master-host") == Some("?")
+    epoch > 0
+        && replica.get("master-host") == Some("?")
+        && (replica.is_down() || replica.flags().contains(&"disconnected"))
 }
 
 /// The master's INFO replication: each replica's `ip:port` and lag in seconds.
