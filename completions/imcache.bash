@@ -77,7 +77,7 @@ _imcache() {
 
     case "${cmd}" in
         imcache)
-            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version setup verify metrics tune doctor env completions man help"
+            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version setup verify metrics tune doctor env completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -151,6 +151,10 @@ _imcache() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sentinel-master)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -171,7 +175,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__completions)
-            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version bash elvish fish powershell zsh"
+            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,6 +249,10 @@ _imcache() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sentinel-master)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -265,7 +273,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__doctor)
-            opts="-u -H -h -p -n -a -s -q -v -V --health-url --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --health-url --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -343,6 +351,10 @@ _imcache() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sentinel-master)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -363,7 +375,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__env)
-            opts="-u -H -h -p -n -a -s -q -v -V --format --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --format --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -438,6 +450,10 @@ _imcache() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -601,7 +617,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__man)
-            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -675,6 +691,10 @@ _imcache() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sentinel-master)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -695,7 +715,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__metrics)
-            opts="-u -H -h -p -n -a -s -q -v -V --watch --count --format --app-url --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --watch --count --format --app-url --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -785,6 +805,10 @@ _imcache() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sentinel-master)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -805,7 +829,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__setup)
-            opts="-y -u -H -h -p -n -a -s -q -v -V --dry-run --yes --name --image --expose --require-pass --wait --no-env --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version auto docker brew apt cloud"
+            opts="-y -u -H -h -p -n -a -s -q -v -V --dry-run --yes --name --image --expose --require-pass --wait --no-env --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version auto docker brew apt cloud"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -891,6 +915,10 @@ _imcache() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sentinel-master)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -911,7 +939,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__tune)
-            opts="-y -u -H -h -p -n -a -s -q -v -V --config --live --profile --maxmemory --policy --save --no-save --dry-run --yes --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-y -u -H -h -p -n -a -s -q -v -V --config --live --profile --maxmemory --policy --save --no-save --dry-run --yes --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1005,6 +1033,10 @@ _imcache() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sentinel-master)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1025,7 +1057,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__verify)
-            opts="-u -H -h -p -n -a -s -q -v -V --wait --health-url --ttl --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --wait --health-url --ttl --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1108,6 +1140,10 @@ _imcache() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sentinel-master)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

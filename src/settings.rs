@@ -501,6 +501,9 @@ fn rank(source: &Source) -> u8 {
     }
 }
 
+/// One raw value of a layer, for the pickers.
+type Field = fn(&Raw) -> &Option<(String, Source)>;
+
 /// The Sentinel set, when a master name is given: by `--sentinel-master` (REDIS_SENTINEL_MASTER)
 /// or by a `redis+sentinel://` URL, whose name is one of its parts (a name from a higher layer
 /// wins). The sentinels are the URL's list while host and port come from the URL, else the one
@@ -510,7 +513,7 @@ fn sentinel_settings(
     host: &Setting<String>,
     port: &mut Setting<u16>,
     name_above_url: Option<(String, Source)>,
-    pick_any: &dyn Fn(fn(&Raw) -> &Option<(String, Source)>) -> Option<(String, Source)>,
+    pick_any: &dyn Fn(Field) -> Option<(String, Source)>,
 ) -> Result<Option<SentinelSettings>> {
     let url_sentinel = url.and_then(|(parts, source)| parts.sentinel.as_ref().map(|s| (s, source)));
     let name = match url_sentinel {
@@ -542,7 +545,7 @@ fn sentinel_settings(
             Setting::new(vec![(host.value.clone(), port.value)], source)
         }
     };
-    let credential = |field: fn(&Raw) -> &Option<(String, Source)>| match pick_any(field) {
+    let credential = |field: Field| match pick_any(field) {
         Some((value, source)) => Setting::new(Some(value).filter(|v| !v.is_empty()), source),
         None => Setting::new(None, Source::default_value()),
     };

@@ -146,7 +146,8 @@ impl SentinelSet {
         let auth = password
             .map(|p| format!("requirepass {p}\nmasterauth {p}\n"))
             .unwrap_or_default();
-        let data = format!("save \"\"\nappendonly no\n{auth}");
+        // A diskless sync waits 5 s for more replicas by default.
+        let data = format!("save \"\"\nappendonly no\nrepl-diskless-sync-delay 0\n{auth}");
         let master = Node::start(dir.path(), "master", &data, false);
         let replica = Node::start(
             dir.path(),

@@ -129,22 +129,26 @@ impl Survey<'_> {
 
     /// The address most answering sentinels name, preferring one they do not flag down.
     fn chosen(&self) -> Option<((String, u16), usize)> {
-        let mut best: Option<((String, u16), usize, (bool, usize))> = None;
-        for (index, answer) in self.answers.iter().enumerate() {
-            let Ok(view) = &answer.view else { continue };
-            let Some(addr) = view.master.addr() else {
-                continue;
-            };
-            let naming = self
-                .views()
-                .filter(|(_, v)| v.master.addr().as_ref() == Some(&addr))
-                .count();
-            let score = (!view.master.is_down(), naming);
-            if best.as_ref().is_none_or(|(_, _, s)| score > *s) {
-                best = Some((addr, index, score));
-            }
-        }
-        best.map(|(addr, index, _)| (addr, index))
+        let candidates: Vec<_> = self
+            .answers
+            .iter()
+            .enumerate()
+            .filter_map(|(index, answer)| {
+                let view = answer.view.as_ref().ok()?;
+                let addr = view.master.addr()?;
+                let naming = self
+                    .views()
+                    .filter(|(_, v)| v.master.addr().as_ref() == Some(&addr))
+                    .count();
+                Some(((addr, index), (!view.master.is_down(), naming)))
+            })
+            .collect();
+        // The last of equals wins in max_by_key: reversed, the first sentinel asked does.
+        candidates
+            .into_iter()
+            .rev()
+            .max_by_key(|(_, score)| *score)
+            .map(|(chosen, _)| chosen)
     }
 
     /// The view of the sentinel that named the chosen master.

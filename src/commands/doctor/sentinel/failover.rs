@@ -87,6 +87,9 @@ fn old_master(survey: &Survey, epoch: i64) -> Option<String> {
         })
 }
 
+/// A key's value and where it is (`environment`, `.env:3`).
+type Layer<'a> = &'a dyn Fn(&str) -> Option<(String, String)>;
+
 /// An address the app is given besides the sentinels.
 struct Named {
     /// `REDIS_HOST/REDIS_PORT (.env:2)`, `REDIS_URL (environment)`.
@@ -103,7 +106,7 @@ fn named_addresses(survey: &Survey) -> Vec<Named> {
             .get(key)
             .map(|e| (e.value.clone(), format!(".env:{}", e.line)))
     };
-    let layers: [&dyn Fn(&str) -> Option<(String, String)>; 2] = [&from_env, &from_file];
+    let layers: [Layer; 2] = [&from_env, &from_file];
     let mut named = Vec::new();
     for get in layers {
         let (host, port) = (get("REDIS_HOST"), get("REDIS_PORT"));
