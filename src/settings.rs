@@ -420,26 +420,38 @@ impl Settings {
     /// socket, the form redis-py reads, `redis+sentinel://[user@]h1:p1,h2:p2/MASTER/db` for a
     /// Sentinel set); never a password.
     pub fn target(&self) -> String {
-        let user = self
-            .user
-            .value
-            .as_deref()
-            .map(|u| format!("{}@", url_encode(u)))
-            .unwrap_or_default();
         if let Some(sentinel) = &self.sentinel {
-            let scheme = if self.tls.value { "rediss" } else { "redis" };
-            return format!(
-                "{scheme}+sentinel://{user}{}/{}/{}",
-                sentinel.node_list(),
-                url_encode(&sentinel.master.value),
-                self.db.value
-            );
+            return self.sentinel_url(&sentinel.nodes.value, &sentinel.master.value);
         }
+        let user = self.user_at();
         if let Some(path) = &self.socket.value {
             return format!("unix://{user}{}?db={}", path.display(), self.db.value);
         }
         let scheme = if self.tls.value { "rediss" } else { "redis" };
         format!("{scheme}://{user}{}/{}", self.address(), self.db.value)
+    }
+
+    /// `redis+sentinel://[user@]h1:p1,h2:p2/NAME/db` for these sentinels and this master, with
+    /// the user, database and TLS of these settings; never a password.
+    pub fn sentinel_url(&self, nodes: &[(String, u16)], name: &str) -> String {
+        let user = self.user_at();
+        let scheme = if self.tls.value { "rediss" } else { "redis" };
+        let nodes: Vec<String> = nodes.iter().map(|(h, p)| host_port(h, *p)).collect();
+        format!(
+            "{scheme}+sentinel://{user}{}/{}/{}",
+            nodes.join(","),
+            url_encode(name),
+            self.db.value
+        )
+    }
+
+    /// `user@`, URL-encoded, or nothing without a user.
+    fn user_at(&self) -> String {
+        self.user
+            .value
+            .as_deref()
+            .map(|u| format!("{}@", url_encode(u)))
+            .unwrap_or_default()
     }
 
     /// `host:port`, with brackets around an IPv6 address; the path of a unix socket.

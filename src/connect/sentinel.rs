@@ -89,10 +89,6 @@ impl Record {
         self.addr()
             .map_or_else(|| String::from("?"), |(ip, port)| host_port(&ip, port))
     }
-
-    fn all(reply: Vec<HashMap<String, String>>) -> Vec<Record> {
-        reply.into_iter().map(Record).collect()
-    }
 }
 
 /// Opens the master of the Sentinel set, or says why none could be used.
@@ -247,28 +243,24 @@ fn is_no_such_master(err: &redis::RedisError) -> bool {
 
 /// `SENTINEL MASTERS`: every master the sentinel monitors.
 pub fn masters(con: &mut Link) -> redis::RedisResult<Vec<Record>> {
-    redis::cmd("SENTINEL")
-        .arg("MASTERS")
-        .query::<Vec<HashMap<String, String>>>(con)
-        .map(Record::all)
+    records(con, &["MASTERS"])
 }
 
 /// `SENTINEL REPLICAS name`: the master's replicas as the sentinel sees them.
 pub fn replicas(con: &mut Link, name: &str) -> redis::RedisResult<Vec<Record>> {
-    redis::cmd("SENTINEL")
-        .arg("REPLICAS")
-        .arg(name)
-        .query::<Vec<HashMap<String, String>>>(con)
-        .map(Record::all)
+    records(con, &["REPLICAS", name])
 }
 
 /// `SENTINEL SENTINELS name`: the other sentinels of the master's set.
 pub fn sentinels(con: &mut Link, name: &str) -> redis::RedisResult<Vec<Record>> {
+    records(con, &["SENTINELS", name])
+}
+
+fn records(con: &mut Link, args: &[&str]) -> redis::RedisResult<Vec<Record>> {
     redis::cmd("SENTINEL")
-        .arg("SENTINELS")
-        .arg(name)
+        .arg(args)
         .query::<Vec<HashMap<String, String>>>(con)
-        .map(Record::all)
+        .map(|all| all.into_iter().map(Record).collect())
 }
 
 /// `mymaster (127.0.0.1:6379), other (...)`: what a sentinel monitors, for messages.

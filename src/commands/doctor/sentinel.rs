@@ -186,24 +186,8 @@ impl Survey<'_> {
 
     /// `redis+sentinel://h1:p1,h2:p2/NAME[/db]`: the URL that lets an app follow failovers.
     fn set_url(&self) -> String {
-        let nodes: Vec<String> = self
-            .all_sentinels()
-            .iter()
-            .map(|(h, p)| host_port(h, *p))
-            .collect();
-        let db = match self.settings.db.value {
-            0 => String::new(),
-            db => format!("/{db}"),
-        };
-        let scheme = match self.settings.tls.value {
-            true => "rediss",
-            false => "redis",
-        };
-        format!(
-            "{scheme}+sentinel://{}/{}{db}",
-            nodes.join(","),
-            self.name()
-        )
+        self.settings
+            .sentinel_url(&self.all_sentinels(), self.name())
     }
 
     /// How many answer, and whether they agree on a master that is up.

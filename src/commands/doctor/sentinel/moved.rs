@@ -32,16 +32,7 @@ pub struct Known {
 
 impl Known {
     fn url(&self, settings: &Settings) -> String {
-        let nodes: Vec<String> = self
-            .sentinels
-            .iter()
-            .map(|(h, p)| host_port(h, *p))
-            .collect();
-        let db = match settings.db.value {
-            0 => String::new(),
-            db => format!("/{db}"),
-        };
-        format!("redis+sentinel://{}/{}{db}", nodes.join(","), self.name)
+        settings.sentinel_url(&self.sentinels, &self.name)
     }
 }
 
