@@ -80,10 +80,14 @@ impl Mode {
 pub fn open(settings: &Settings) -> Result<Conn> {
     let mut conn = open_keeping_ping_error(settings)?;
     if let Value::ServerError(err) = &conn.ping_reply {
+        let master = conn
+            .via
+            .as_ref()
+            .map(|via| sentinel::master_settings(settings, &via.addr, &via.sentinel));
         return Err(classify_reply(
             err.code(),
             err.details().unwrap_or(""),
-            settings,
+            master.as_ref().unwrap_or(settings),
         ));
     }
     if conn.mode == Mode::Sentinel {

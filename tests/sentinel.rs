@@ -242,6 +242,23 @@ fn the_data_password_goes_to_the_master_and_the_sentinel_password_to_the_sentine
         .success()
         .never_shows("sentinel-secret-2718")
         .never_shows(DATA_PASSWORD);
+    let none = Imcache::new()
+        .args(["verify", "--json", "-u", &set.url()])
+        .run()
+        .code(4);
+    let doc: VerifyDoc = none.json();
+    let connect = doc.check("connect");
+    assert!(
+        connect.detail.contains(&format!(
+            "127.0.0.1:{} requires a password and none was given (the master of {MASTER_NAME}",
+            set.master.port
+        )) && connect
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("REDIS_PASSWORD"),
+        "{connect:#?}"
+    );
     let wrong = Imcache::new()
         .env("REDIS_PASSWORD", "not-it")
         .env("REDIS_SENTINEL_PASSWORD", "sentinel-secret-2718")

@@ -26,6 +26,8 @@ pub struct Via {
     pub name: String,
     /// The master's `host:port`.
     pub master: String,
+    /// The master's host and port.
+    pub addr: (String, u16),
     /// The sentinel that named it.
     pub sentinel: String,
     /// Sentinels passed over before it, each with why.
@@ -146,6 +148,7 @@ pub fn open_master(settings: &Settings, sentinel: &SentinelSettings) -> Result<C
                 conn.via = Some(Via {
                     name: name.clone(),
                     master: master.address(),
+                    addr,
                     sentinel: node_addr,
                     skipped: passed
                         .iter()
@@ -157,8 +160,9 @@ pub fn open_master(settings: &Settings, sentinel: &SentinelSettings) -> Result<C
             }
             // The master itself refused the data credentials or the database: asking another
             // sentinel would not change that.
-            Err(err) if matches!(err.kind, Kind::Auth | Kind::Usage | Kind::Interrupted) => {
-                return Err(err);
+            Err(err) if err.kind == Kind::Interrupted => return Err(err),
+            Err(err) if matches!(err.kind, Kind::Auth | Kind::Usage) => {
+                return Err(as_master(err, name, &node_addr));
             }
             Err(err) => passed.push((node_addr.clone(), as_master(err, name, &node_addr))),
         }
@@ -334,6 +338,14 @@ fn default_source() -> Source {
 /// asked. The bool says whether the role could be asked at all.
 fn open_checked(master: &Settings) -> Result<(Conn, bool)> {
     let mut conn = super::open_keeping_ping_error(master)?;
+    // A PING refused for the password is the master's answer; one refused for the server's state
+    // (MISCONF, LOADING) leaves a connection doctor still reads.
+    if let Value::ServerError(err) = &conn.ping_reply {
+        let err = super::classify_reply(err.code(), err.details().unwrap_or(""), master);
+        if !matches!(err.reason, Some(Reason::Misconf | Reason::Loading)) {
+            return Err(err);
+        }
+    }
     match role(&mut conn.con) {
         Ok(Some(role)) if role == "master" => Ok((conn, true)),
         Ok(Some(role)) => Err(Error::unreachable(format!(
