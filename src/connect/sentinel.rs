@@ -217,10 +217,12 @@ pub fn master_record(
     node: &(String, u16),
 ) -> Result<Record> {
     let name = &sentinel.master.value;
-    let reply = redis::cmd("SENTINEL")
-        .arg("MASTER")
-        .arg(name)
-        .query::<HashMap<String, String>>(con);
+    let reply = crate::trace::timed("SENTINEL MASTER", || {
+        redis::cmd("SENTINEL")
+            .arg("MASTER")
+            .arg(name)
+            .query::<HashMap<String, String>>(con)
+    });
     match reply {
         Ok(fields) => Ok(Record(fields)),
         Err(err) if is_no_such_master(&err) => Err(Error::usage(format!(
@@ -346,7 +348,7 @@ fn open_checked(master: &Settings) -> Result<(Conn, bool)> {
             return Err(err);
         }
     }
-    match role(&mut conn.con) {
+    match crate::trace::timed("ROLE", || role(&mut conn.con)) {
         Ok(Some(role)) if role == "master" => Ok((conn, true)),
         Ok(Some(role)) => Err(Error::unreachable(format!(
             "{} says it is a {role}, not the master (ROLE): a failover is under way",
@@ -410,7 +412,14 @@ fn for_sentinel(err: Error, sentinel: &SentinelSettings) -> Error {
         ),
         _ => return err,
     };
-    err.with_hint(hint)
+    let message = match err.kind {
+        Kind::Auth => format!(
+            "{} (a sentinel, asked for {})",
+            err.message, sentinel.master.value
+        ),
+        _ => err.message.clone(),
+    };
+    Error { message, ..err }.with_hint(hint)
 }
 
 fn origin(source: &Source) -> String {

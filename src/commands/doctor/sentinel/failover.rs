@@ -180,7 +180,8 @@ pub fn env_address(survey: &Survey) -> Check {
             .find(|r| r.addr().is_some_and(|a| same_node(&a, &n.addr)))
         {
             let what = match (is_former_master(replica, epoch), replica.is_down()) {
-                (true, _) => "the former master, down",
+                (true, true) => "the former master, down",
+                (true, false) => "the former master, unreachable",
                 (false, true) => "a replica, down",
                 (false, false) => "a replica: writes there fail with READONLY",
             };
