@@ -25,6 +25,7 @@ struct VerifyCheck {
     status: String,
     detail: String,
     hint: Option<String>,
+    node: Option<String>,
 }
 
 impl VerifyDoc {
@@ -64,6 +65,13 @@ fn verify_through_a_sentinel_url_runs_on_the_master() {
         "{connect}"
     );
     assert_eq!(doc.check("set_get").status, "pass");
+    let master = format!("127.0.0.1:{}", set.master.port);
+    assert!(
+        doc.checks
+            .iter()
+            .all(|c| c.node.as_deref() == Some(master.as_str())),
+        "every check ran on the master: {doc:#?}"
+    );
 }
 
 #[test]

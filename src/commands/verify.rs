@@ -129,6 +129,10 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verifi
     );
     let (data, reads, error_kind) = data_checks(settings, &mut conn, ttl);
     checks.extend(data);
+    if let Some(via) = &conn.via {
+        // Through a Sentinel set, every check ran on the master it named.
+        checks = checks.into_iter().map(|c| c.node(&via.master)).collect();
+    }
     // The exit code of the first error that failed a check (a timeout is 3, NOPERM 4); a wrong
     // answer is a failed check (1).
     let failure = checks
