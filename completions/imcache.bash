@@ -273,13 +273,17 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__doctor)
-            opts="-u -H -h -p -n -a -s -q -v -V --health-url --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --health-url --sample --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --health-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sample)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1057,7 +1061,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__verify)
-            opts="-u -H -h -p -n -a -s -q -v -V --wait --health-url --ttl --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --wait --health-url --ttl --key-prefix --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1072,6 +1076,10 @@ _imcache() {
                     return 0
                     ;;
                 --ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

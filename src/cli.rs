@@ -199,11 +199,13 @@ pub struct SetupArgs {
     pub yes: bool,
 
     /// Docker container name
-    #[arg(long, value_name = "NAME", default_value = "interviewmaster-redis")]
+    #[arg(long, value_name = "NAME", default_value = "interviewmaster-redis",
+          value_parser = crate::docker_names::container_name)]
     pub name: String,
 
     /// Docker image
-    #[arg(long, value_name = "IMAGE", default_value = "redis:7")]
+    #[arg(long, value_name = "IMAGE", default_value = "redis:7",
+          value_parser = crate::docker_names::image_reference)]
     pub image: String,
 
     /// Publish the container on all interfaces (then a password is required)
@@ -236,6 +238,11 @@ pub struct VerifyArgs {
     /// TTL in seconds of the test key
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = parse_ttl)]
     pub ttl: u64,
+
+    /// Prefix of the test key, for users limited to a key pattern [default: imcache:verify:]
+    /// [env: IMCACHE_KEY_PREFIX]
+    #[arg(long, value_name = "PREFIX")]
+    pub key_prefix: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -307,23 +314,25 @@ impl Policy {
 
 #[derive(Debug, Args)]
 pub struct TuneArgs {
-    /// Edit this redis.conf in place (backup first, atomic write)
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    /// Edit this redis.conf in place (backup first, atomic write); given again, a file it
+    /// includes that tune may edit too
+    #[arg(long, value_name = "PATH", action = clap::ArgAction::Append)]
+    pub config: Vec<PathBuf>,
 
-    /// Apply to the running server with CONFIG SET (and CONFIG REWRITE when it has a config file)
+    /// Apply to the running server with CONFIG SET, and keep it in the server's config file
     #[arg(long)]
     pub live: bool,
 
-    /// Starting values: prod keeps the guide's snapshots, dev turns persistence off
-    #[arg(long, value_enum, default_value_t = Profile::Prod)]
-    pub profile: Profile,
+    /// Apply a whole profile (flags override its values): prod keeps the guide's snapshots, dev
+    /// turns persistence off [env: IMCACHE_PROFILE] [default: prod when no value flag is given]
+    #[arg(long, value_enum)]
+    pub profile: Option<Profile>,
 
-    /// Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [default: 256mb]
+    /// Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [profile: 256mb]
     #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
     pub maxmemory: Option<String>,
 
-    /// Eviction policy [default: allkeys-lru]
+    /// Eviction policy [profile: allkeys-lru]
     #[arg(long, value_enum, value_name = "POLICY", ignore_case = true)]
     pub policy: Option<Policy>,
 
@@ -354,6 +363,11 @@ pub struct DoctorArgs {
     /// Also GET the app's health endpoint and require "cache": "connected"
     #[arg(long, value_name = "URL")]
     pub health_url: Option<String>,
+
+    /// How long to watch the server for the latency and evictions figures, e.g. 10s for a
+    /// longer look
+    #[arg(long, value_name = "DUR", default_value = "50ms", value_parser = parse_timeout)]
+    pub sample: Duration,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

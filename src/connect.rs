@@ -24,6 +24,7 @@ use crate::error::{Error, Reason, Result};
 use crate::settings::Settings;
 
 pub use classify::{classify, classify_reply};
+pub use failure::Failure;
 pub use link::Link;
 pub use socket::Target;
 pub use tls::{ClientCert, TlsOptions};

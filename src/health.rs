@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::output::Check;
+use crate::redact;
 use crate::trace;
 
 /// How much of a body that is not JSON the message quotes.
@@ -17,7 +18,7 @@ const SHOWN_BYTES: usize = 60;
 /// GETs the app's health endpoint; passes when its JSON says `"cache": "connected"`.
 pub fn check(url: &str, timeout: Duration) -> Check {
     let started = Instant::now();
-    let shown = redact_url(url);
+    let shown = redact::url(url);
     let check = judge(&shown, get(url, timeout), timeout);
     trace::round_trip(&format!("GET {shown}"), started.elapsed());
     check.took(started.elapsed())
@@ -43,7 +44,7 @@ fn get(url: &str, timeout: Duration) -> Answer {
     let failed = |err: ureq::Error| match err {
         ureq::Error::Timeout(_) => Answer::TimedOut,
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Answer::TimedOut,
-        other => Answer::Failed(other.to_string()),
+        other => Answer::Failed(redact::scrub(&other.to_string(), url)),
     };
     let response = match agent.get(url).call() {
         Ok(response) => response,
@@ -174,17 +175,6 @@ fn first_bytes(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(SHOWN_BYTES)]);
     let more = if body.len() > SHOWN_BYTES { "..." } else { "" };
     format!("{:?}{more}", text.as_ref())
-}
-
-/// The URL with any password replaced by `****`, for messages.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("****"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
-    }
 }
 
 #[cfg(test)]

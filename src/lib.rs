@@ -6,9 +6,11 @@
 //! problem the report already describes, so nothing is printed twice.
 
 mod atomic_write;
+mod capability;
 mod cli;
 mod commands;
 mod connect;
+mod docker_names;
 mod dotenv_file;
 mod error;
 mod health;
@@ -19,6 +21,9 @@ mod output;
 mod probe;
 mod process;
 mod procfs;
+mod profile;
+mod provider;
+mod redact;
 mod redis_conf;
 mod settings;
 mod terminal;

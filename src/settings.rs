@@ -184,6 +184,9 @@ pub struct Settings {
     /// The .env file that was read (or would be read: `found` says whether it exists).
     pub env_file: PathBuf,
     pub env_file_found: bool,
+    /// Lines of the .env file that imcache's earlier reader (dotenvy) read differently from the
+    /// app's python-dotenv, worded for a warning; the values used are python-dotenv's.
+    pub notices: Vec<String>,
 }
 
 /// Where values other than flags come from; the process environment in real runs.
@@ -227,7 +230,7 @@ impl Settings {
     /// Resolves the settings; a malformed .env or a bad value is a usage error naming its source.
     pub fn resolve(args: &ConnArgs, lookup: Lookup) -> Result<Settings> {
         let env_file = env_file_path(args);
-        let dotenv = DotEnv::load(&env_file)?;
+        let dotenv = DotEnv::load(&env_file, lookup)?;
         Self::from_layers(args, lookup, &dotenv)
     }
 
@@ -235,13 +238,10 @@ impl Settings {
     /// (doctor reports it as a finding instead of stopping).
     pub fn resolve_lenient(args: &ConnArgs, lookup: Lookup) -> (Result<Settings>, Option<Error>) {
         let env_file = env_file_path(args);
-        match DotEnv::load(&env_file) {
+        match DotEnv::load(&env_file, lookup) {
             Ok(dotenv) => (Self::from_layers(args, lookup, &dotenv), None),
             Err(err) => {
-                let empty = DotEnv {
-                    path: env_file,
-                    ..DotEnv::default()
-                };
+                let empty = DotEnv::missing(&env_file);
                 (Self::from_layers(args, lookup, &empty), Some(err))
             }
         }
@@ -413,6 +413,11 @@ impl Settings {
             timeout: args.timeout,
             env_file: dotenv.path.clone(),
             env_file_found: dotenv.found,
+            notices: dotenv
+                .notices(&VARS)
+                .into_iter()
+                .map(|notice| notice.message)
+                .collect(),
         })
     }
 
@@ -462,10 +467,32 @@ impl Settings {
         host_port(&self.host.value, self.port.value)
     }
 
+    /// An imcache variable that is not a connection setting (IMCACHE_KEY_PREFIX ...): the process
+    /// environment, then the .env file, with where it came from; None when unset (or the .env
+    /// file cannot be read: the settings already said why).
+    pub fn var(&self, name: &str) -> Option<Setting<String>> {
+        imcache_var(&self.env_file, name).ok().flatten()
+    }
+
     /// True when the server is on this machine.
     pub fn is_local(&self) -> bool {
         self.socket.value.is_some() || is_this_machine(&self.host.value)
     }
+}
+
+/// An imcache variable from the process environment, else from the .env file `env_file`, with
+/// where it came from; a malformed .env file is the error `DotEnv::load` gives.
+pub fn imcache_var(env_file: &std::path::Path, name: &str) -> Result<Option<Setting<String>>> {
+    if let Some(value) = process_env(name) {
+        return Ok(Some(Setting::new(value, Source::new(Layer::Env, name))));
+    }
+    let dotenv = DotEnv::load(env_file, &process_env)?;
+    Ok(dotenv.get(name).map(|entry| {
+        Setting::new(
+            entry.value.clone(),
+            Source::new(Layer::DotEnv { line: entry.line }, name),
+        )
+    }))
 }
 
 /// A host name or address that reaches this machine: `localhost`, a loopback address, or the
@@ -497,7 +524,8 @@ pub fn refuse_password_flag(args: &ConnArgs) -> Result<()> {
     ))
 }
 
-fn env_file_path(args: &ConnArgs) -> PathBuf {
+/// The .env file a command reads: `--env-file`, else `./.env`.
+pub fn env_file_path(args: &ConnArgs) -> PathBuf {
     args.env_file
         .clone()
         .unwrap_or_else(|| PathBuf::from(".env"))
@@ -751,14 +779,10 @@ fn parse_url(text: &str, source: &Source) -> Result<UrlParts> {
     };
     let user = Some(decode(url.username())).filter(|u| !u.is_empty());
     let password = url.password().map(|p| Secret::new(decode(p)));
-    let mut redacted = url.clone();
-    if password.is_some() {
-        let _ = redacted.set_password(Some("****"));
-    }
     Ok(UrlParts {
         socket: None,
         sentinel: None,
-        redacted: redacted.to_string(),
+        redacted: crate::redact::url(url.as_str()),
         host: strip_brackets(host),
         port: url.port().unwrap_or(DEFAULT_PORT),
         db,
@@ -934,7 +958,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let dotenv = DotEnv::parse(Path::new(".env"), dotenv)?;
+        let dotenv = DotEnv::parse(Path::new(".env"), dotenv, &|k| vars.get(k).cloned())?;
         Settings::from_layers(&args, &|k| vars.get(k).cloned(), &dotenv)
     }
 

@@ -6,6 +6,7 @@
 pub mod cmd;
 pub mod fake;
 pub mod fake_redis;
+pub mod loaders;
 pub mod net;
 pub mod pty;
 pub mod sentinel;

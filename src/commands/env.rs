@@ -138,6 +138,7 @@ impl EnvReport {
                     |x| entry(json!(x.password.value.as_ref().map(|_| "****")), &x.password.source),
                 ),
             },
+            "notices": s.notices,
             "insecure": s.insecure,
             "timeout_ms": s.timeout.as_millis() as u64,
         })
@@ -149,15 +150,15 @@ impl EnvReport {
         let mut text = String::from("# resolved by imcache env\n");
         match &s.sentinel {
             // One URL names every sentinel; host and port would name only the first.
-            Some(_) => text.push_str(&format!("REDIS_URL={}\n", quote(&s.target()))),
+            Some(_) => text.push_str(&line("REDIS_URL", &s.target())),
             None => {
-                text.push_str(&format!("REDIS_HOST={}\n", quote(&s.host.value)));
+                text.push_str(&line("REDIS_HOST", &s.host.value));
                 text.push_str(&format!("REDIS_PORT={}\n", s.port.value));
                 text.push_str(&format!("REDIS_DB={}\n", s.db.value));
             }
         }
         if let Some(user) = &s.user.value {
-            text.push_str(&format!("REDIS_USERNAME={}\n", quote(user)));
+            text.push_str(&line("REDIS_USERNAME", user));
         }
         if s.tls.value {
             text.push_str("REDIS_TLS=true\n");
@@ -170,7 +171,7 @@ impl EnvReport {
         ];
         for (name, path) in paths {
             if let Some(path) = path {
-                text.push_str(&format!("{name}={}\n", quote(&path.display().to_string())));
+                text.push_str(&line(name, &path.display().to_string()));
             }
         }
         if s.password.value.is_some() {
@@ -181,7 +182,7 @@ impl EnvReport {
         }
         if let Some(sentinel) = &s.sentinel {
             if let Some(user) = &sentinel.user.value {
-                text.push_str(&format!("REDIS_SENTINEL_USERNAME={}\n", quote(user)));
+                text.push_str(&line("REDIS_SENTINEL_USERNAME", user));
             }
             if sentinel.password.value.is_some() {
                 text.push_str(&format!(
@@ -194,9 +195,13 @@ impl EnvReport {
     }
 }
 
-/// Quoted exactly as `setup` writes .env values, so these lines read back the same.
-fn quote(value: &str) -> String {
-    crate::dotenv_file::quote_value(value)
+/// `KEY=value`, quoted exactly as `setup` writes .env values so that it reads back the same; a
+/// value no form carries becomes a comment saying so (setup would refuse it too).
+fn line(key: &str, value: &str) -> String {
+    match crate::dotenv_file::quote_value(value) {
+        Ok(quoted) => format!("{key}={quoted}\n"),
+        Err(refusal) => format!("# {key} is left out: it holds {}\n", refusal.what),
+    }
 }
 
 impl serde::Serialize for EnvReport {
@@ -234,6 +239,9 @@ impl Report for EnvReport {
         text.push_str(&format!("{env_file} {} ({found})\n", s.env_file.display()));
         let target = paint.bold(&format!("{:name_width$}", "target"));
         text.push_str(&format!("{target} {}\n", s.target()));
+        for notice in &s.notices {
+            text.push_str(&format!("{} {notice}\n", paint.yellow("notice:")));
+        }
         text
     }
 }

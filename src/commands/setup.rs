@@ -40,6 +40,9 @@ const VERIFY_TTL: u64 = 60;
 pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
     reject_flags(args.method, args)?;
     let resolved = Settings::resolve(conn, &process_env)?;
+    for notice in &resolved.notices {
+        out.warn(notice);
+    }
     let mut journal = Journal::new(out);
     let mut facts = Facts {
         method: args.method,
@@ -332,7 +335,7 @@ fn wait(
 /// Step 5: verify's own checks on the connection the wait opened.
 fn prove(journal: &mut Journal, target: &Settings, conn: Conn) -> Result<(), Halt> {
     let progress = journal.start("running the verify checks (PING, SET/GET, TTL, DEL)");
-    let verification = verify::verify_connected(target, conn, VERIFY_TTL);
+    let verification = verify::verify_connected(target, conn, &verify::Probe::with_ttl(VERIFY_TTL));
     let names: Vec<&str> = verification
         .checks
         .iter()

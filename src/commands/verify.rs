@@ -24,10 +24,10 @@ pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
     let settings = super::connection_settings(conn, out)?;
     if args.wait.is_some() {
         // Ctrl-C ends the wait: the spinner is cleared and the interruption said once.
-        interrupt::install(out);
         interrupt::catch()?;
     }
-    let mut verification = verify(&settings, args.wait, args.ttl, out)?;
+    let probe = Probe::new(&settings, args)?;
+    let mut verification = verify(&settings, args.wait, &probe, out)?;
     if let Some(url) = &args.health_url {
         let check = health::check(url, settings.timeout);
         if check.status == CheckStatus::Fail && verification.failure.is_none() {
@@ -51,6 +51,44 @@ pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
     })
 }
 
+/// The key verify writes and reads: `PREFIX<random>`, with a TTL.
+pub struct Probe {
+    pub prefix: String,
+    pub ttl: u64,
+}
+
+/// The probe key's prefix when none is given.
+pub const DEFAULT_PREFIX: &str = "imcache:verify:";
+
+impl Probe {
+    /// `--key-prefix`, else IMCACHE_KEY_PREFIX (environment, then .env), else the default.
+    fn new(settings: &Settings, args: &VerifyArgs) -> Result<Probe> {
+        let (prefix, source) = match (&args.key_prefix, settings.var("IMCACHE_KEY_PREFIX")) {
+            (Some(flag), _) => (flag.clone(), String::from("--key-prefix")),
+            (None, Some(var)) => (var.value, var.source.to_string()),
+            (None, None) => (DEFAULT_PREFIX.to_string(), String::new()),
+        };
+        if prefix.is_empty() || prefix.chars().any(char::is_whitespace) || prefix.len() > 200 {
+            return Err(crate::error::Error::usage(format!(
+                "{source}: the key prefix must be 1 to 200 characters without spaces"
+            ))
+            .with_hint("e.g. --key-prefix app:imcache: for a user limited to ~app:*"));
+        }
+        Ok(Probe {
+            prefix,
+            ttl: args.ttl,
+        })
+    }
+
+    /// The default probe with this TTL (setup's proof of a new server).
+    pub fn with_ttl(ttl: u64) -> Probe {
+        Probe {
+            prefix: DEFAULT_PREFIX.to_string(),
+            ttl,
+        }
+    }
+}
+
 /// The checks and, when one failed, the kind of failure (it decides the exit code).
 pub struct Verification {
     pub checks: Vec<Check>,
@@ -72,7 +110,7 @@ pub struct Reads {
 pub fn verify(
     settings: &Settings,
     wait: Option<Duration>,
-    ttl: u64,
+    probe: &Probe,
     out: &Output,
 ) -> Result<Verification> {
     let started = Instant::now();
@@ -95,7 +133,7 @@ pub fn verify(
         None => connect::open(settings),
     };
     Ok(match opened {
-        Ok(conn) => verify_connected(settings, conn, ttl),
+        Ok(conn) => verify_connected(settings, conn, probe),
         Err(err) if err.kind == Kind::Interrupted => return Err(err),
         Err(err) => {
             let skipped = "not run: no connection";
@@ -116,7 +154,7 @@ pub fn verify(
 }
 
 /// The checks on a connection that is already open (setup has one from waiting for the server).
-pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verification {
+pub fn verify_connected(settings: &Settings, mut conn: Conn, probe: &Probe) -> Verification {
     let mut checks =
         vec![Check::pass("connect", describe_connection(settings, &conn)).took(conn.connect_time)];
     checks.push(
@@ -127,7 +165,7 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verifi
         }
         .took(conn.handshake_time),
     );
-    let (data, reads, error_kind) = data_checks(settings, &mut conn, ttl);
+    let (data, reads, error_kind) = data_checks(settings, &mut conn, probe);
     checks.extend(data);
     if let Some(via) = &conn.via {
         // Through a Sentinel set, every check ran on the master it named.
@@ -151,16 +189,21 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verifi
 fn data_checks(
     settings: &Settings,
     conn: &mut Conn,
-    ttl: u64,
+    probe: &Probe,
 ) -> (Vec<Check>, Reads, Option<Kind>) {
+    let ttl = probe.ttl;
     let first_error = std::cell::Cell::new(None);
     let failed = |name: &str, err: &crate::error::Error| {
         if first_error.get().is_none() {
             first_error.set(Some(err.kind));
         }
-        Check::from_error(name, err)
+        let err = match err.reason {
+            Some(crate::error::Reason::NoPerm) => no_permission_for_the_probe(err, probe, settings),
+            _ => err.clone(),
+        };
+        Check::from_error(name, &err)
     };
-    let key = format!("imcache:verify:{:032x}", fastrand::u128(..));
+    let key = format!("{}{:032x}", probe.prefix, fastrand::u128(..));
     let mut pipe = redis::pipe();
     pipe.cmd("SET")
         .arg(&key)
@@ -279,6 +322,37 @@ fn data_checks(
         keyspace_misses: found.iter().filter(|f| !**f).count() as u64,
     };
     (vec![set_get, ttl_check, cleanup], reads, first_error.get())
+}
+
+/// NOPERM on the probe: the user is limited to some keys (the usual case: `~app:*`) or some
+/// commands; the fix is the exact grant, or a prefix the user may write.
+fn no_permission_for_the_probe(
+    err: &crate::error::Error,
+    probe: &Probe,
+    settings: &Settings,
+) -> crate::error::Error {
+    let user = settings.user.value.as_deref().unwrap_or("default");
+    let prefix = &probe.prefix;
+    let hint = if err.message.to_ascii_lowercase().contains("key") {
+        format!(
+            "the user may not touch keys named {prefix}*: grant the pattern (ACL SETUSER {user} \
+             ~{prefix}*), or give a prefix the user may write: --key-prefix app:imcache: \
+             (IMCACHE_KEY_PREFIX)"
+        )
+    } else {
+        format!(
+            "grant the commands verify runs: ACL SETUSER {user} +set +get +ttl +del (they touch \
+             only keys named {prefix}*)"
+        )
+    };
+    crate::error::Error {
+        message: format!(
+            "the user may not write the probe key {prefix}...: {}",
+            err.message
+        ),
+        hint: Some(hint),
+        ..err.clone()
+    }
 }
 
 fn describe_connection(settings: &Settings, conn: &Conn) -> String {

@@ -248,18 +248,30 @@ pub fn classify_reply(code: &str, detail: &str, settings: &Settings) -> Error {
                 .as_deref()
                 .map(|u| format!("user '{u}'"))
                 .unwrap_or_else(|| String::from("the default user"));
+            // Redis says the same when the default user is switched off (`user default off`),
+            // as managed services and hardened configs do: then a user must be named.
+            let user_hint = match &settings.user.value {
+                None => {
+                    "; if the server's default user is off (user default off), name your \
+                         ACL user with --user or REDIS_USERNAME"
+                }
+                Some(_) => "",
+            };
             Error::auth(format!("wrong password for {who} on {addr}"))
                 .with_reason(Reason::WrongPass)
                 .with_hint(format!(
                     "check the password{password_origin} against the server's requirepass \
-                     (or the ACL user's password)"
+                     (or the ACL user's password){user_hint}"
                 ))
         }
         "NOPERM" => Error::auth(format!(
             "the user may not run this command on {addr}: {detail}"
         ))
         .with_reason(Reason::NoPerm)
-        .with_hint("grant the user the command in the server's ACL, or use another user"),
+        .with_hint(format!(
+            "grant it in the server's ACL (ACL SETUSER {} ...), or use another user",
+            settings.user.value.as_deref().unwrap_or("default")
+        )),
         "DENIED" => Error::new(
             Kind::Check,
             format!("{addr} refused this client: Redis runs in protected mode"),
@@ -307,6 +319,19 @@ pub fn classify_reply(code: &str, detail: &str, settings: &Settings) -> Error {
             .with_hint(format!(
                 "the server wants no password: leave REDIS_PASSWORD blank{password_origin}, \
                  or set requirepass on the server"
+            ))
+        }
+        // AUTH with a user name to a server before 6.0, which knows only `AUTH password`.
+        _ if settings.user.value.is_some()
+            && lower.contains("wrong number of arguments for 'auth'") =>
+        {
+            Error::auth(format!(
+                "{addr} has no ACL users (Redis before 6.0 takes a password only)"
+            ))
+            .with_reason(Reason::WrongPass)
+            .with_hint(format!(
+                "drop the user name (from {}): --user / REDIS_USERNAME",
+                settings.user.source
             ))
         }
         _ if lower.contains("invalid password") => {

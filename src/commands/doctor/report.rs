@@ -6,6 +6,9 @@ use serde::Serialize;
 
 use crate::output::{self, Check, CheckStatus, Paint, Report, render_checklist};
 
+/// How the detail of a check begins when the server refused what the check needed.
+pub const COULD_NOT_RUN: &str = "could not run: ";
+
 #[derive(Serialize)]
 pub struct DoctorReport {
     /// True when no check failed (warnings allowed).
@@ -46,6 +49,25 @@ impl DoctorReport {
         };
         if skipped > 0 {
             text.push_str(&format!(" ({} skipped)", plural(skipped, "check")));
+        }
+        // Why checks could not run, each reason once, without the server's own words.
+        let mut reasons: Vec<&str> = Vec::new();
+        let mut unread = 0;
+        for check in &self.checks {
+            if let Some(why) = check.detail.strip_prefix(COULD_NOT_RUN) {
+                unread += 1;
+                let why = why.split(" (").next().unwrap_or(why);
+                if !reasons.contains(&why) {
+                    reasons.push(why);
+                }
+            }
+        }
+        if unread > 0 {
+            text.push_str(&format!(
+                "; {} could not run: {}",
+                plural(unread, "check"),
+                reasons.join("; ")
+            ));
         }
         text
     }

@@ -219,10 +219,11 @@ pub fn render(snapshot: &Snapshot, app: Option<&AppView>) -> String {
         name: "redis_up",
         kind: Gauge,
         help: "1 when the Redis server answered INFO, 0 when it could not be read",
-        read: |s| one(Some(flag(s.available))),
+        read: |s| one(Some(flag(s.available && s.server.is_some()))),
     };
     up.write(snapshot, &mut text);
-    if snapshot.available {
+    // A server that answered but refused INFO has no figures to write (not zeros).
+    if snapshot.available && snapshot.server.is_some() {
         for family in SERVER {
             family.write(snapshot, &mut text);
         }

@@ -82,6 +82,11 @@ pub fn header(snapshot: &Snapshot, paint: &Paint) -> String {
             server.role,
             units::uptime(server.uptime_seconds)
         ),
+        None if snapshot.available => format!(
+            "{}  {}",
+            paint.bold(&snapshot.target),
+            paint.yellow("answers, but its figures cannot be read")
+        ),
         None => format!(
             "{}  {}",
             paint.bold(&snapshot.target),
@@ -109,7 +114,7 @@ pub fn snapshot(
 ) -> String {
     let mut table = Table::default();
     five_fields(&mut table, snapshot, app, rates, paint);
-    if snapshot.available {
+    if snapshot.server.is_some() {
         table.row(Vec::new());
         server_rows(&mut table, snapshot, app.is_some(), rates, paint);
     }
@@ -124,14 +129,26 @@ fn five_fields(
     paint: &Paint,
 ) {
     let labels = ["available", "hits", "misses", "total requests", "hit rate"];
+    // A server that answers but refuses INFO has no figures: "-", not zeros.
+    let read = !snapshot.available || snapshot.server.is_some();
+    let figure = |value: u64| {
+        cell(if read {
+            value.to_string()
+        } else {
+            String::from("-")
+        })
+    };
     let mut columns: Vec<(Cell, [Cell; 5])> = vec![(
         painted("server", |t| paint.dim(t)),
         [
             yes_no(snapshot.available, paint),
-            cell(snapshot.hits.to_string()),
-            cell(snapshot.misses.to_string()),
-            cell(snapshot.total_requests.to_string()),
-            hit_rate(snapshot.hit_rate, snapshot.total_requests, paint),
+            figure(snapshot.hits),
+            figure(snapshot.misses),
+            figure(snapshot.total_requests),
+            match read {
+                true => hit_rate(snapshot.hit_rate, snapshot.total_requests, paint),
+                false => cell(String::from("-")),
+            },
         ],
     )];
     if let Some(app) = app {

@@ -1,10 +1,10 @@
 //! `--watch [SECS] [--count N]`: one INFO per tick over one connection, the rates of each
 //! interval, and a view that suits where stdout goes: redrawn in place on a terminal (fitted to
 //! its size, terminal.rs), one appended line per sample in a log or a pipe, one JSON document
-//! per line with `--json`. A failed reading is
-//! a sample like any other (`available: false`); the next tick reconnects, so a watch outlives
-//! a Redis restart. Ctrl-C only sets a flag, checked between short sleeps, so the watch ends
-//! after a whole sample, with exit 0.
+//! per line with `--json`. A failed reading is a sample like any other (`available: false`); the
+//! next tick reconnects, so a watch outlives a Redis restart. The watch wakes only to sample and
+//! to redraw after a resize. Ctrl-C ends the sleep (or the reading in progress) at once and the
+//! watch ends with exit 0.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant, SystemTime};
@@ -24,9 +24,6 @@ use crate::terminal::Screen;
 
 /// How many interval hit rates the sparkline shows.
 const HISTORY: usize = 40;
-
-/// The longest sleep between two looks at the Ctrl-C flag.
-const SLICE: Duration = Duration::from_millis(20);
 
 /// One line of `--watch --json`: the snapshot's document plus the interval's rates.
 #[derive(Serialize)]
@@ -235,20 +232,19 @@ fn outage_note(err: &Error, every: Duration) -> String {
     )
 }
 
-/// Sleeps until `deadline` in short slices, redrawing the screen when the terminal is resized;
-/// false when Ctrl-C came first.
+/// Sleeps until `deadline`, waking only for a resize of the terminal (to redraw) and Ctrl-C
+/// (false); `interrupt::sleep` waits on a pipe the signal handlers write to, not in slices.
 fn sleep_until(deadline: Instant, screen: Option<&Screen>) -> Result<bool> {
     loop {
-        if interrupt::interrupted() {
-            return Ok(false);
-        }
         if let Some(screen) = screen {
             screen.redraw_if_resized()?;
         }
         let now = Instant::now();
         if now >= deadline {
-            return Ok(true);
+            return Ok(!interrupt::interrupted());
         }
-        std::thread::sleep((deadline - now).min(SLICE));
+        if interrupt::sleep(deadline - now).is_err() {
+            return Ok(false);
+        }
     }
 }

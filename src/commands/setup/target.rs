@@ -120,6 +120,7 @@ pub fn local(
         timeout: resolved.timeout,
         env_file: resolved.env_file.clone(),
         env_file_found: resolved.env_file_found,
+        notices: resolved.notices.clone(),
     })
 }
 

@@ -99,7 +99,7 @@ struct Named {
 
 /// REDIS_HOST/REDIS_PORT and plain redis:// URLs, in the environment and in `.env`.
 fn named_addresses(survey: &Survey) -> Vec<Named> {
-    let dotenv = DotEnv::load(&survey.settings.env_file).unwrap_or_default();
+    let dotenv = DotEnv::load(&survey.settings.env_file, &process_env).unwrap_or_default();
     let from_env = |key: &str| process_env(key).map(|v| (v, String::from("environment")));
     let from_file = |key: &str| {
         dotenv
@@ -142,7 +142,7 @@ fn named_addresses(survey: &Survey) -> Vec<Named> {
 
 /// Does `.env` or the environment name the master for the app (REDIS_SENTINEL_MASTER)?
 fn app_knows_master_name(survey: &Survey) -> bool {
-    let dotenv = DotEnv::load(&survey.settings.env_file).unwrap_or_default();
+    let dotenv = DotEnv::load(&survey.settings.env_file, &process_env).unwrap_or_default();
     process_env("REDIS_SENTINEL_MASTER").is_some() || dotenv.get("REDIS_SENTINEL_MASTER").is_some()
 }
 

@@ -127,14 +127,20 @@ fn lookup(settings: &Settings, machine: &Machine) -> Option<Known> {
     found.into_iter().flatten().next()
 }
 
-/// The listening sockets of sentinel processes, and 26379 when its owner cannot be seen.
+/// The listening sockets of sentinel processes (a redis-server run with `--sentinel`), and
+/// whatever listens on 26379 (Debian's redis-sentinel, or an owner this user may not see).
 fn candidates(machine: &Machine) -> Vec<(String, u16)> {
     let mut nodes: Vec<(String, u16)> = Vec::new();
-    for socket in machine.sockets() {
-        let sentinel = match &socket.owner {
-            Some(owner) => is_sentinel_process(owner.pid, &owner.comm),
-            None => socket.port == DEFAULT_SENTINEL_PORT,
-        };
+    let sockets = machine
+        .redis_listeners()
+        .into_iter()
+        .chain(machine.listeners_on(DEFAULT_SENTINEL_PORT));
+    for socket in sockets {
+        let sentinel = socket.port == DEFAULT_SENTINEL_PORT
+            || socket
+                .owner
+                .as_ref()
+                .is_some_and(|owner| is_sentinel_process(owner.pid, &owner.comm));
         let host = match socket.addr.is_unspecified() || socket.addr.is_loopback() {
             true => String::from("127.0.0.1"),
             false => socket.addr.to_string(),
