@@ -545,9 +545,11 @@ fn rank(source: &Source) -> u8 {
 type Field = fn(&Raw) -> &Option<(String, Source)>;
 
 /// The Sentinel set, when a master name is given: by `--sentinel-master` (REDIS_SENTINEL_MASTER)
-/// or by a `redis+sentinel://` URL, whose name is one of its parts (a name from a higher layer
-/// wins). The sentinels are the URL's list while host and port come from the URL, else the one
-/// at `--host`/`--port`, whose default port becomes Sentinel's 26379.
+/// or by a `redis+sentinel://` URL (a name from a higher layer wins). The sentinels are the
+/// URL's list while host and port come from the URL, else the one at `--host`/`--port`, whose
+/// default port becomes Sentinel's 26379. A host or port from a higher layer than a Sentinel URL
+/// with no master name beside it talks to that server directly: `imcache -p 6380 doctor` looks
+/// at 6380 even when `.env` holds `redis+sentinel://`.
 fn sentinel_settings(
     url: Option<&(UrlParts, Source)>,
     host: &Setting<String>,
@@ -556,10 +558,12 @@ fn sentinel_settings(
     pick_any: &dyn Fn(Field) -> Option<(String, Source)>,
 ) -> Result<Option<SentinelSettings>> {
     let url_sentinel = url.and_then(|(parts, source)| parts.sentinel.as_ref().map(|s| (s, source)));
+    let url_in_force = |source: &Source| host.source == *source && port.source == *source;
     let name = match url_sentinel {
-        Some(((_, name), source)) => {
+        Some(((_, name), source)) if url_in_force(source) => {
             name_above_url.or_else(|| Some((name.clone(), source.clone())))
         }
+        Some(_) => name_above_url,
         None => pick_any(|r| &r.sentinel_master),
     };
     let Some((name, name_source)) = name else {
@@ -571,7 +575,7 @@ fn sentinel_settings(
         )));
     }
     let nodes = match url_sentinel {
-        Some(((nodes, _), source)) if host.source == *source && port.source == *source => {
+        Some(((nodes, _), source)) if url_in_force(source) => {
             Setting::new(nodes.clone(), source.clone())
         }
         _ => {
@@ -1141,6 +1145,18 @@ mod tests {
         let sentinel = s.sentinel.as_ref().unwrap();
         assert_eq!(sentinel.master.value, "flagged");
         assert_eq!(sentinel.nodes.value, [("a".to_string(), 5000)]);
+        // A port above a Sentinel URL, with no name beside it: that server, directly.
+        let s = resolve(
+            ConnArgs {
+                port: Some(6380),
+                ..args()
+            },
+            &[],
+            "REDIS_URL=redis+sentinel://a:1,b:2/fromfile\n",
+        )
+        .unwrap();
+        assert!(s.sentinel.is_none());
+        assert_eq!(s.address(), "a:6380");
         assert!(resolve(args(), &[], "").unwrap().sentinel.is_none());
         let plain = resolve(args(), &[], "REDIS_URL=redis://h:1\n").unwrap();
         assert!(plain.sentinel.is_none());

@@ -109,6 +109,26 @@ fn sentinel_master_with_host_and_port_names_the_sentinel_in_flags_and_env_files(
             .contains(&format!("127.0.0.1:{}", set.master.port)),
         "{doc:#?}"
     );
+    // -p above a Sentinel URL in .env, with no master name beside it: that server, directly.
+    std::fs::write(
+        dir.path().join(".env"),
+        format!("REDIS_URL={}\nREDIS_PASSWORD={DATA_PASSWORD}\n", set.url()),
+    )
+    .unwrap();
+    let direct: VerifyDoc = Imcache::new()
+        .dir(dir.path())
+        .args(["verify", "--json", "-p", &set.replica.port.to_string()])
+        .run()
+        .code(1)
+        .json();
+    assert_eq!(
+        direct.check("connect").detail,
+        format!("127.0.0.1:{}, with password, db 0", set.replica.port)
+    );
+    assert!(
+        direct.check("set_get").detail.contains("read-only replica"),
+        "{direct:#?}"
+    );
 }
 
 #[test]
