@@ -14,7 +14,7 @@ mod compare;
 mod prometheus;
 mod snapshot;
 mod table;
-mod units;
+pub(crate) mod units;
 mod watch;
 
 use serde::Serialize;
