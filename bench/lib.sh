@@ -11,9 +11,18 @@ done
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo build --release --locked --quiet
 IMCACHE="${CARGO_TARGET_DIR:-$PWD/target}/release/imcache"
-unset REDIS_URL REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD REDIS_TLS REDIS_CACERT
+unset REDIS_URL REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD REDIS_TLS REDIS_CACERT \
+  REDIS_SOCKET REDIS_TLS_CERT REDIS_TLS_KEY REDIS_SENTINEL_MASTER REDIS_CLUSTER REDISCLI_AUTH
 
 BENCH_DIR=$(mktemp -d)
+
+# build_floor: bench/floor.c as $FLOOR (static when the C library allows it, like the floor the
+# issue measured), for the scripts that compare imcache with the least any program must do.
+build_floor() {
+  FLOOR="$BENCH_DIR/floor"
+  cc -O2 -static -o "$FLOOR" "$PWD/bench/floor.c" 2>/dev/null \
+    || cc -O2 -o "$FLOOR" "$PWD/bench/floor.c"
+}
 REDIS_PID=""
 stop_redis() {
   if [ -n "$REDIS_PID" ]; then

@@ -188,8 +188,8 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
 
 /// Opens a connection, retrying what waiting can fix (nothing listening yet, a timeout, a server
 /// still loading its data) until `wait` has passed. Retries come every millisecond at first and
-/// back off to 10 ms, so a server that starts is noticed within 10 ms (a refused connect on
-/// loopback costs a few microseconds). `on_retry` hears about each failed try (for progress).
+/// every 2 ms after that, so a server that starts is noticed within a few milliseconds (a refused
+/// connect on loopback costs a few microseconds, so polling that often costs next to nothing). `on_retry` hears about each failed try (for progress).
 pub fn wait_until_ready(
     settings: &Settings,
     wait: Duration,
@@ -209,7 +209,7 @@ pub fn wait_until_ready(
                 if crate::interrupt::sleep(delay).is_err() {
                     return Err(Error::interrupted());
                 }
-                delay = (delay * 2).min(Duration::from_millis(10));
+                delay = (delay * 2).min(Duration::from_millis(2));
             }
             Err(err) if is_transient(&err) && !wait.is_zero() => {
                 return Err(Error {

@@ -95,7 +95,9 @@ impl Failure {
             Failure::TimedOut => io::ErrorKind::TimedOut,
             Failure::Refused => io::ErrorKind::ConnectionRefused,
             Failure::Closed => io::ErrorKind::UnexpectedEof,
-            Failure::Interrupted => io::ErrorKind::Interrupted,
+            // Not io::ErrorKind::Interrupted: std's write_all and read_exact retry that kind
+            // forever, and a watched socket after Ctrl-C fails every call.
+            Failure::Interrupted => io::ErrorKind::Other,
             _ => io::ErrorKind::Other,
         };
         io::Error::new(kind, self)
@@ -167,6 +169,11 @@ mod tests {
                 rustls::CertificateError::UnknownIssuer
             ))
         ));
+    }
+
+    #[test]
+    fn an_interruption_is_not_a_kind_that_std_retries() {
+        assert_ne!(Failure::Interrupted.into_io().kind(), io::ErrorKind::Interrupted);
     }
 
     #[test]
