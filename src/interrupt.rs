@@ -75,3 +75,18 @@ pub fn catch() -> Result<()> {
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
+
+/// Sleeps until `deadline` in short slices; false when Ctrl-C came first.
+pub fn sleep_until(deadline: std::time::Instant) -> bool {
+    const SLICE: std::time::Duration = std::time::Duration::from_millis(20);
+    loop {
+        if interrupted() {
+            return false;
+        }
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            return true;
+        }
+        std::thread::sleep((deadline - now).min(SLICE));
+    }
+}

@@ -15,6 +15,7 @@ pub mod info;
 pub mod install;
 pub mod interrupt;
 pub mod output;
+pub mod policy;
 pub mod probe;
 pub mod process;
 pub mod procfs;
@@ -60,6 +61,8 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Status> {
         Command::Tune(args) => commands::tune::run(conn, args, out),
         Command::Doctor(args) => commands::doctor::run(conn, args, out),
         Command::Env(args) => commands::env::run(conn, args, out),
+        Command::Keys(args) => commands::keys::run(conn, args, out),
+        Command::Inspect(args) => commands::inspect::run(conn, args, out),
         Command::Completions(args) => commands::completions::run(args, out),
     }
 }

@@ -18,7 +18,7 @@ mod memory;
 mod reach;
 mod refused;
 mod report;
-mod sample;
+pub(crate) mod sample;
 mod security;
 mod server;
 mod sources;

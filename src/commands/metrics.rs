@@ -10,10 +10,10 @@
 
 mod app;
 mod clock;
-mod prometheus;
+pub(crate) mod prometheus;
 mod snapshot;
 mod table;
-mod units;
+pub(crate) mod units;
 mod watch;
 
 use serde::Serialize;
@@ -26,7 +26,7 @@ use app::{AppEndpoint, AppView};
 use snapshot::{Sampler, Snapshot};
 
 pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> {
-    let format = chosen_format(args, out)?;
+    let format = chosen_format(args.format, out)?;
     if args.watch.is_some() && format == MetricsFormat::Prometheus {
         return Err(
             Error::usage("--watch cannot be used with --format prometheus").with_hint(
@@ -61,8 +61,8 @@ pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> 
 }
 
 /// `--json` and `--format` must agree; no `--format` is a table.
-fn chosen_format(args: &MetricsArgs, out: &Output) -> Result<MetricsFormat> {
-    match (out.json, args.format) {
+pub(crate) fn chosen_format(format: Option<MetricsFormat>, out: &Output) -> Result<MetricsFormat> {
+    match (out.json, format) {
         (false, format) => Ok(format.unwrap_or(MetricsFormat::Table)),
         (true, None | Some(MetricsFormat::Json)) => Ok(MetricsFormat::Json),
         (true, Some(other)) => Err(Error::usage(format!(

@@ -8,20 +8,26 @@ use super::app::AppView;
 use super::snapshot::Snapshot;
 
 #[derive(Clone, Copy)]
-enum Type {
+pub(crate) enum Type {
     Counter,
     Gauge,
 }
 
 /// The exposition being written, one family at a time.
 #[derive(Default)]
-struct Exposition {
-    text: String,
+pub(crate) struct Exposition {
+    pub(crate) text: String,
 }
 
 impl Exposition {
     /// One family: HELP, TYPE, then each sample (`labels` already rendered, may be empty).
-    fn family(&mut self, name: &str, kind: Type, help: &str, samples: &[(String, String)]) {
+    pub(crate) fn family(
+        &mut self,
+        name: &str,
+        kind: Type,
+        help: &str,
+        samples: &[(String, String)],
+    ) {
         if samples.is_empty() {
             return;
         }
@@ -39,7 +45,7 @@ impl Exposition {
     }
 
     /// A family of one sample without labels.
-    fn single(&mut self, name: &str, kind: Type, help: &str, value: String) {
+    pub(crate) fn single(&mut self, name: &str, kind: Type, help: &str, value: String) {
         self.family(name, kind, help, &[(String::new(), value)]);
     }
 }
@@ -268,7 +274,7 @@ fn flag(on: bool) -> String {
 }
 
 /// A float as Prometheus reads it (Go's ParseFloat): `70`, `66.7`, `NaN`, `+Inf`.
-fn number(value: f64) -> String {
+pub(crate) fn number(value: f64) -> String {
     if value.is_nan() {
         "NaN".into()
     } else if value.is_infinite() {
@@ -279,7 +285,7 @@ fn number(value: f64) -> String {
 }
 
 /// `{name="value",...}` with each value escaped.
-fn labels(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn labels(pairs: &[(&str, &str)]) -> String {
     let inner: Vec<String> = pairs
         .iter()
         .map(|(name, value)| format!("{name}=\"{}\"", escape_label(value)))

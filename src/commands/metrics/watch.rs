@@ -22,9 +22,6 @@ use crate::settings::Settings;
 /// How many interval hit rates the sparkline shows.
 const HISTORY: usize = 40;
 
-/// The longest sleep between two looks at the Ctrl-C flag.
-const SLICE: Duration = Duration::from_millis(20);
-
 /// One line of `--watch --json`: the snapshot's document plus the interval's rates.
 #[derive(Serialize)]
 struct Sample<'a> {
@@ -157,7 +154,7 @@ pub fn run(
             });
         }
         next_tick = (next_tick + every).max(Instant::now());
-        if !sleep_until(next_tick) {
+        if !interrupt::sleep_until(next_tick) {
             return Ok(Status::Success);
         }
     }
@@ -220,18 +217,4 @@ fn outage_note(err: &Error, every: Duration) -> String {
         err.message,
         every.as_secs_f64()
     )
-}
-
-/// Sleeps until `deadline` in short slices; false when Ctrl-C came first.
-fn sleep_until(deadline: Instant) -> bool {
-    loop {
-        if interrupt::interrupted() {
-            return false;
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return true;
-        }
-        std::thread::sleep((deadline - now).min(SLICE));
-    }
 }

@@ -1,0 +1,320 @@
+//! `imcache keys --init-policy`: a draft imcache.toml from a sample of the live keyspace, for a
+//! person to confirm. Key names are generalised into patterns (identifiers become `*`), each
+//! pattern goes to the guide's tier that its TTLs fit, and a comment beside it says how many keys
+//! and which TTLs were seen. A TTL left is a lower bound of the TTL a key was written with, so a
+//! pattern goes to the first tier whose maximum is at least the longest TTL left. Patterns seen
+//! only without a TTL fit no tier: they are listed in a comment, to be placed by hand. An existing
+//! file is never overwritten.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::census::Group;
+use super::walk::{self, Plan, Stop};
+use super::{generalise, show, walk_node};
+use crate::atomic_write::{self, Mode};
+use crate::cli::{ConnArgs, KeysArgs, MetricsFormat};
+use crate::commands::metrics::units::uptime;
+use crate::error::{Error, Result, Status};
+use crate::output::{Output, Paint, Report};
+use crate::policy::{DEFAULT_FILE, Origin, Policy, Tier};
+use crate::settings::{Settings, process_env};
+
+/// Keys sampled when `--sample` does not say.
+const DEFAULT_SAMPLE: u64 = 100_000;
+
+#[derive(Serialize)]
+struct InitReport {
+    ok: bool,
+    file: PathBuf,
+    target: String,
+    keys_sampled: u64,
+    complete: bool,
+    patterns: Vec<Drafted>,
+}
+
+#[derive(Clone, Serialize)]
+struct Drafted {
+    pattern: String,
+    /// None: seen only without a TTL, left for a person to place.
+    tier: Option<String>,
+    keys: u64,
+    with_ttl: u64,
+    ttl_left_min_s: Option<f64>,
+    ttl_left_max_s: Option<f64>,
+}
+
+pub fn run(
+    conn: &ConnArgs,
+    args: &KeysArgs,
+    format: MetricsFormat,
+    out: &Output,
+) -> Result<Status> {
+    if format == MetricsFormat::Prometheus {
+        return Err(Error::usage(
+            "--init-policy writes a file; --format prometheus has nothing to show",
+        )
+        .with_hint("drop --format prometheus (--json reports what was written)"));
+    }
+    let file = match (
+        &args.policy,
+        process_env("IMCACHE_POLICY").filter(|v| !v.is_empty()),
+    ) {
+        (Some(path), _) => path.clone(),
+        (None, Some(path)) => PathBuf::from(path),
+        (None, None) => PathBuf::from(DEFAULT_FILE),
+    };
+    refuse_existing(&file)?;
+    let settings = Settings::resolve(conn, &process_env)?;
+    let plan = Plan {
+        pattern: args.pattern.as_deref(),
+        sample: Some(args.sample.unwrap_or(DEFAULT_SAMPLE)),
+        deadline: args.max_time.map(|d| std::time::Instant::now() + d),
+        rate: args.rate,
+    };
+    // No tiers: every key is "unmatched", grouped by its generalised name.
+    let nothing = Policy::new(Vec::new(), Origin::Default);
+    let node = walk_node(&settings, &nothing, &plan, out)?;
+    match &node.stop {
+        Stop::Interrupted => {
+            return Err(crate::interrupt::interrupted_error("no file was written"));
+        }
+        Stop::Failed(err) => return Err(err.clone()),
+        _ => {}
+    }
+    let tiers = Policy::builtin().tiers;
+    let groups = generalise::collapse(node.census.unmatched.groups, Group::absorb);
+    let mut drafted: Vec<(Vec<u8>, Drafted)> = groups
+        .into_iter()
+        .map(|(pattern, group)| {
+            let tier = group.longest_ms.map(|ms| tier_for(&tiers, ms).name.clone());
+            let view = Drafted {
+                pattern: show::key(&pattern),
+                tier,
+                keys: group.keys,
+                with_ttl: group.with_ttl,
+                ttl_left_min_s: group.shortest_ms.map(|ms| ms as f64 / 1000.0),
+                ttl_left_max_s: group.longest_ms.map(|ms| ms as f64 / 1000.0),
+            };
+            (pattern, view)
+        })
+        .collect();
+    drafted.sort_by(|a, b| {
+        b.1.keys
+            .cmp(&a.1.keys)
+            .then_with(|| a.1.pattern.cmp(&b.1.pattern))
+    });
+    let text = draft(&tiers, &drafted, &settings.target(), node.stats.keys);
+    refuse_existing(&file)?;
+    atomic_write::write(&file, text.as_bytes(), Mode::Keep)?;
+    out.emit(&InitReport {
+        ok: true,
+        file,
+        target: settings.target(),
+        keys_sampled: node.stats.keys,
+        complete: matches!(node.stop, walk::Stop::End),
+        patterns: drafted.into_iter().map(|(_, d)| d).collect(),
+    })?;
+    Ok(Status::Success)
+}
+
+fn refuse_existing(file: &std::path::Path) -> Result<()> {
+    if file.exists() {
+        return Err(Error::usage(format!(
+            "{} already exists; it was left as it is",
+            file.display()
+        ))
+        .with_hint(
+            "remove or rename it first, or write the draft elsewhere with --policy NEW.toml",
+        ));
+    }
+    Ok(())
+}
+
+/// The first tier (by maximum) that a key with `longest_ms` left can belong to; the last when
+/// the TTL is above every tier.
+fn tier_for(tiers: &[Tier], longest_ms: i64) -> &Tier {
+    let left_s = (longest_ms.max(0) as u64).div_ceil(1000);
+    let mut by_max: Vec<&Tier> = tiers.iter().collect();
+    by_max.sort_by_key(|t| t.max_ttl_s);
+    by_max
+        .iter()
+        .find(|t| t.max_ttl_s >= left_s)
+        .or(by_max.last())
+        .copied()
+        .unwrap_or(&tiers[0])
+}
+
+/// The file's text.
+fn draft(tiers: &[Tier], drafted: &[(Vec<u8>, Drafted)], target: &str, sampled: u64) -> String {
+    let mut text = format!(
+        "# imcache cache policy, drafted by `imcache keys --init-policy` from {} keys of {target}.\n\
+         # Confirm the tier of each pattern, then run `imcache keys` to audit the keyspace against it.\n\
+         # A pattern is a Redis glob, as SCAN MATCH takes it; a key belongs to the most specific\n\
+         # pattern that matches it. Durations: \"90s\", \"5m\", \"1h\", \"7d\", or whole seconds.\n",
+        show::count(sampled)
+    );
+    for tier in tiers {
+        text.push_str(&format!("\n[[tier]]\nname = {}\n", toml_string(&tier.name)));
+        if let Some(about) = &tier.description {
+            text.push_str(&format!("description = {}\n", toml_string(about)));
+        }
+        text.push_str(&format!(
+            "min_ttl = \"{}\"\nmax_ttl = \"{}\"\npatterns = [\n",
+            crate::policy::span(tier.min_ttl_s),
+            crate::policy::span(tier.max_ttl_s)
+        ));
+        for (raw, d) in drafted
+            .iter()
+            .filter(|(_, d)| d.tier.as_deref() == Some(&tier.name))
+        {
+            let above = d.ttl_left_max_s.is_some_and(|s| s > tier.max_ttl_s as f64);
+            let note = if above {
+                "; above every tier's range"
+            } else {
+                ""
+            };
+            text.push_str(&pattern_line(raw, d, note, ""));
+        }
+        text.push_str("]\n");
+    }
+    let untiered: Vec<&(Vec<u8>, Drafted)> =
+        drafted.iter().filter(|(_, d)| d.tier.is_none()).collect();
+    if !untiered.is_empty() {
+        text.push_str(
+            "\n# Seen only without a TTL, so no tier fits: move each into the tier it belongs to (until\n\
+             # then `imcache keys` reports its keys as matching no pattern), and give its keys a TTL.\n",
+        );
+        for (raw, d) in untiered {
+            text.push_str(&pattern_line(raw, d, "", "# "));
+        }
+    }
+    text
+}
+
+/// `  "user:session:*",  # 1,200 keys, TTL left 12s to 4m 59s`.
+fn pattern_line(raw: &[u8], d: &Drafted, note: &str, prefix: &str) -> String {
+    let seen = match (d.ttl_left_min_s, d.ttl_left_max_s) {
+        (Some(min), Some(max)) => {
+            let without = d.keys - d.with_ttl;
+            let none = match without {
+                0 => String::new(),
+                n => format!(", {} without", show::count(n)),
+            };
+            format!(
+                "TTL left {} to {}{none}",
+                uptime(min as u64),
+                uptime(max as u64)
+            )
+        }
+        _ => String::from("no TTL"),
+    };
+    let keys = match d.keys {
+        1 => String::from("1 key"),
+        n => format!("{} keys", show::count(n)),
+    };
+    match std::str::from_utf8(raw) {
+        Ok(pattern) => format!(
+            "  {prefix}{},  # {keys}, {seen}{note}\n",
+            toml_string(pattern)
+        ),
+        Err(_) => format!(
+            "  # {} ({keys}): not UTF-8, cannot be written as a pattern\n",
+            d.pattern
+        ),
+    }
+}
+
+/// A TOML basic string.
+fn toml_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+impl Report for InitReport {
+    fn text(&self, paint: &Paint) -> String {
+        let tiered = self.patterns.iter().filter(|p| p.tier.is_some()).count();
+        let untiered = self.patterns.len() - tiered;
+        let mut text = format!(
+            "{} {}: {} patterns in tiers, from {} keys{}\n",
+            paint.green("wrote"),
+            self.file.display(),
+            tiered,
+            show::count(self.keys_sampled),
+            if self.complete {
+                " (all of them)"
+            } else {
+                " (a sample)"
+            }
+        );
+        if untiered > 0 {
+            text.push_str(&format!(
+                "{} {untiered} patterns seen without a TTL are listed in a comment at the end: place them by hand\n",
+                paint.yellow("note:")
+            ));
+        }
+        text.push_str("review the tiers in the file, then run `imcache keys`\n");
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_goes_to_the_first_tier_its_longest_ttl_fits() {
+        let tiers = Policy::builtin().tiers;
+        assert_eq!(tier_for(&tiers, 240_000).name, "L1");
+        // 10 minutes left: above L1, so at least L2's.
+        assert_eq!(tier_for(&tiers, 600_000).name, "L2");
+        assert_eq!(tier_for(&tiers, 3 * 86_400_000).name, "L4");
+        assert_eq!(tier_for(&tiers, 90 * 86_400_000).name, "L4");
+    }
+
+    #[test]
+    fn the_draft_reads_back_as_a_policy() {
+        let tiers = Policy::builtin().tiers;
+        let d = |pattern: &str, tier: Option<&str>| {
+            (
+                pattern.as_bytes().to_vec(),
+                Drafted {
+                    pattern: pattern.into(),
+                    tier: tier.map(String::from),
+                    keys: 3,
+                    with_ttl: u64::from(tier.is_some()) * 3,
+                    ttl_left_min_s: tier.map(|_| 30.0),
+                    ttl_left_max_s: tier.map(|_| 200.0),
+                },
+            )
+        };
+        let drafted = [
+            d("user:session:*", Some("L1")),
+            d("odd\"name\\*", Some("L1")),
+            d("legacy:*", None),
+        ];
+        let text = draft(&tiers, &drafted, "redis://x", 9);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("imcache.toml");
+        std::fs::write(&path, &text).unwrap();
+        let policy = Policy::load(Some(&path), &|_| None).unwrap();
+        assert_eq!(policy.tiers.len(), 4);
+        assert_eq!(policy.tiers[0].patterns, ["user:session:*", "odd\"name\\*"]);
+        assert!(policy.place(b"odd\"name*").is_some());
+        assert!(policy.place(b"legacy:1").is_none());
+        assert!(
+            text.contains("  # \"legacy:*\",  # 3 keys, no TTL\n"),
+            "{text}"
+        );
+    }
+}
