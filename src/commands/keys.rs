@@ -1,6 +1,6 @@
 //! `imcache keys`: the cache policy (L1-L4 tiers, imcache.toml) checked against what is really
 //! in Redis. Gather: walk the keyspace with SCAN, at a pace the server can bear (walk.rs,
-//! pacer.rs). Check: tally per tier and pattern (census.rs), extrapolate a partial walk
+//! measure.rs, pacer.rs). Check: tally per tier and pattern (census.rs), extrapolate a partial walk
 //! (estimate.rs), judge (findings.rs). Report: one document (report.rs) shown as a table
 //! (text.rs), JSON, or Prometheus gauges. `--init-policy` drafts the policy file instead.
 //!
@@ -12,6 +12,7 @@ mod estimate;
 mod findings;
 mod generalise;
 mod init_policy;
+mod measure;
 mod pacer;
 mod prometheus;
 mod report;
@@ -111,7 +112,8 @@ fn walk_node(settings: &Settings, policy: &Policy, plan: &Plan, out: &Output) ->
     interrupt::catch()?;
     let mut meter = out.meter("scanning keys");
     let started = Instant::now();
-    let node = walk::walk(&mut conn, settings, policy, plan, &mut |progress| {
+    let open = || connect::open(settings);
+    let node = walk::walk(&mut conn, &open, settings, policy, plan, &mut |progress| {
         let rate = progress.keys as f64 / started.elapsed().as_secs_f64().max(1e-3);
         meter.update(
             progress.done,

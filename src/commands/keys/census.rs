@@ -118,7 +118,20 @@ pub struct Group {
     /// The longest and shortest TTL left on any key of the group, in ms.
     pub longest_ms: Option<i64>,
     pub shortest_ms: Option<i64>,
+    /// Keys with a TTL by what is left, up to each of `TTL_EDGES` (`--init-policy` picks a tier
+    /// from these).
+    pub ttl_buckets: [u64; TTL_EDGES.len()],
     pub example: Vec<u8>,
+}
+
+/// Upper edges, in seconds, of the TTL buckets of a group: the guide's tier boundaries, and
+/// beyond them.
+pub const TTL_EDGES: [u64; 8] = [60, 300, 900, 3600, 86_400, 604_800, 2_592_000, u64::MAX];
+
+/// The bucket of a TTL left of `ms`.
+pub fn ttl_bucket(ms: i64) -> usize {
+    let seconds = (ms.max(0) as u64).div_ceil(1000);
+    TTL_EDGES.iter().position(|&edge| seconds <= edge).unwrap_or(TTL_EDGES.len() - 1)
 }
 
 impl Group {
@@ -129,6 +142,9 @@ impl Group {
         self.with_ttl += other.with_ttl;
         self.longest_ms = self.longest_ms.max(other.longest_ms);
         self.shortest_ms = min_ttl(self.shortest_ms, other.shortest_ms);
+        for (mine, theirs) in self.ttl_buckets.iter_mut().zip(other.ttl_buckets) {
+            *mine += theirs;
+        }
         if self.example.is_empty() {
             self.example = other.example.clone();
         }
@@ -221,12 +237,17 @@ impl Census {
             name = b"*".to_vec();
         }
         let ttl = (seen.pttl_ms >= 0).then_some(seen.pttl_ms);
+        let mut ttl_buckets = [0; TTL_EDGES.len()];
+        if let Some(ms) = ttl {
+            ttl_buckets[ttl_bucket(ms)] = 1;
+        }
         unmatched.groups.entry(name).or_default().absorb(&Group {
             keys: 1,
             memory,
             with_ttl: u64::from(ttl.is_some()),
             longest_ms: ttl,
             shortest_ms: ttl,
+            ttl_buckets,
             example: seen.key.to_vec(),
         });
     }

@@ -1,16 +1,17 @@
 //! `imcache keys --init-policy`: a draft imcache.toml from a sample of the live keyspace, for a
 //! person to confirm. Key names are generalised into patterns (identifiers become `*`), each
 //! pattern goes to the guide's tier that its TTLs fit, and a comment beside it says how many keys
-//! and which TTLs were seen. A TTL left is a lower bound of the TTL a key was written with, so a
-//! pattern goes to the first tier whose maximum is at least the longest TTL left. Patterns seen
-//! only without a TTL fit no tier: they are listed in a comment, to be placed by hand. An existing
-//! file is never overwritten.
+//! and which TTLs were seen. A TTL left is a lower bound of the TTL a key was written with, so
+//! each key votes for the first tier whose maximum is at least what it has left, and the pattern
+//! goes where most of its keys voted (a few keys written with another tier's TTL do not move
+//! it). Patterns seen only without a TTL fit no tier: they are listed in a comment, to be placed
+//! by hand. An existing file is never overwritten.
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::census::Group;
+use super::census::{Group, TTL_EDGES};
 use super::walk::{self, Plan, Stop};
 use super::{generalise, show, walk_node};
 use crate::atomic_write::{self, Mode};
@@ -88,7 +89,7 @@ pub fn run(
     let mut drafted: Vec<(Vec<u8>, Drafted)> = groups
         .into_iter()
         .map(|(pattern, group)| {
-            let tier = group.longest_ms.map(|ms| tier_for(&tiers, ms).name.clone());
+            let tier = (group.with_ttl > 0).then(|| tier_for(&tiers, &group.ttl_buckets).name.clone());
             let view = Drafted {
                 pattern: show::key(&pattern),
                 tier,
@@ -132,18 +133,19 @@ fn refuse_existing(file: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-/// The first tier (by maximum) that a key with `longest_ms` left can belong to; the last when
-/// the TTL is above every tier.
-fn tier_for(tiers: &[Tier], longest_ms: i64) -> &Tier {
-    let left_s = (longest_ms.max(0) as u64).div_ceil(1000);
+/// The tier most keys of a group can belong to: each bucket of TTLs left votes for the first
+/// tier (by maximum) that reaches its upper edge, the last tier when none does; a tie goes to the
+/// longer tier.
+fn tier_for<'a>(tiers: &'a [Tier], buckets: &[u64; TTL_EDGES.len()]) -> &'a Tier {
     let mut by_max: Vec<&Tier> = tiers.iter().collect();
     by_max.sort_by_key(|t| t.max_ttl_s);
-    by_max
-        .iter()
-        .find(|t| t.max_ttl_s >= left_s)
-        .or(by_max.last())
-        .copied()
-        .unwrap_or(&tiers[0])
+    let mut votes = vec![0u64; by_max.len()];
+    for (edge, keys) in TTL_EDGES.iter().zip(buckets) {
+        let tier = by_max.iter().position(|t| t.max_ttl_s >= *edge).unwrap_or(by_max.len() - 1);
+        votes[tier] += keys;
+    }
+    let best = (0..by_max.len()).rev().max_by_key(|&i| votes[i]).unwrap_or(0);
+    by_max[best]
 }
 
 /// The file's text.
@@ -272,14 +274,25 @@ impl Report for InitReport {
 mod tests {
     use super::*;
 
+    fn buckets(ttls_ms: &[i64]) -> [u64; TTL_EDGES.len()] {
+        let mut buckets = [0; TTL_EDGES.len()];
+        for &ms in ttls_ms {
+            buckets[super::super::census::ttl_bucket(ms)] += 1;
+        }
+        buckets
+    }
+
     #[test]
-    fn a_pattern_goes_to_the_first_tier_its_longest_ttl_fits() {
+    fn a_pattern_goes_to_the_tier_most_of_its_ttls_fit() {
         let tiers = Policy::builtin().tiers;
-        assert_eq!(tier_for(&tiers, 240_000).name, "L1");
+        assert_eq!(tier_for(&tiers, &buckets(&[240_000, 10_000])).name, "L1");
         // 10 minutes left: above L1, so at least L2's.
-        assert_eq!(tier_for(&tiers, 600_000).name, "L2");
-        assert_eq!(tier_for(&tiers, 3 * 86_400_000).name, "L4");
-        assert_eq!(tier_for(&tiers, 90 * 86_400_000).name, "L4");
+        assert_eq!(tier_for(&tiers, &buckets(&[600_000])).name, "L2");
+        assert_eq!(tier_for(&tiers, &buckets(&[3 * 86_400_000])).name, "L4");
+        assert_eq!(tier_for(&tiers, &buckets(&[90 * 86_400_000])).name, "L4");
+        // Three sessions and one written with two hours: still sessions.
+        let mixed = buckets(&[120_000, 200_000, 280_000, 7_200_000]);
+        assert_eq!(tier_for(&tiers, &mixed).name, "L1");
     }
 
     #[test]

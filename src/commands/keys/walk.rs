@@ -1,26 +1,33 @@
-//! The walk over one node's keyspace: SCAN (never KEYS), and for each batch one pipelined round
-//! trip that carries PTTL and MEMORY USAGE of every key of the batch together with the next
-//! SCAN; TYPE is asked only of the biggest keys, at the end (a third command per key would cost
-//! the server a third more time, for a word the report shows beside a few keys). None of these
-//! commands touches a key's LRU/LFU clock. Between batches: the
-//! Ctrl-C flag, `--max-time`, `--sample`, a PING whose round trip steers the pace, and the
-//! `--rate` budget. A key SCAN returns twice (it may, while the table rehashes) is counted once.
-//! `walk` needs only a connection, so a cluster walks each master with it and merges the
-//! results.
+//! The walk over one node's keyspace. This thread runs SCAN (never KEYS) on the node's
+//! connection, drops the keys SCAN returns twice (it may, while the table rehashes), and hands
+//! each batch to two workers on connections of their own (measure.rs: PTTL and MEMORY USAGE,
+//! pipelined), so the server is never idle while a worker reads its replies. TYPE is asked only
+//! of the biggest keys, at the end: a third command per key would cost the server a third more
+//! time, for a word the report shows beside a few keys. None of these commands touches a key's
+//! LRU/LFU clock. Between batches: the Ctrl-C flag, `--max-time`, `--sample`, a PING whose round
+//! trip steers the pace, and the `--rate` budget. `walk` needs only a connection to the node and
+//! a way to open more, so a cluster walks each master with it and merges the results.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use redis::Value;
 
-use super::census::{Census, Observation};
+use super::census::Census;
+use super::measure::{self, Measured, Shared, unexpected};
 use super::pacer::{self, PER_KEY, Pacer};
 use crate::connect::{self, Conn};
 use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::policy::Policy;
 use crate::settings::Settings;
+
+/// Workers measuring keys, each on its own connection.
+const WORKERS: usize = 2;
 
 /// How far one walk may go.
 pub struct Plan<'a> {
@@ -81,30 +88,69 @@ pub struct Progress {
     pub done: f64,
 }
 
-/// Walks the keyspace of the node behind `conn`.
+/// Walks the keyspace of the node behind `conn`; `open` opens the workers' connections to the
+/// same node.
 pub fn walk(
     conn: &mut Conn,
+    open: &dyn Fn() -> Result<Conn>,
     settings: &Settings,
     policy: &Policy,
     plan: &Plan,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> NodeWalk {
     let started = Instant::now();
-    let mut census = Census::new(policy);
     let mut stats = Stats::default();
-    let stop = match run(
-        conn,
-        settings,
-        policy,
-        plan,
-        &mut census,
-        &mut stats,
-        on_progress,
-        started,
-    ) {
-        Ok(stop) => stop,
-        Err(err) => Stop::Failed(err),
-    };
+    let mut census = Census::new(policy);
+    let mut worker_conns = Vec::new();
+    let workers: usize = std::env::var("IMCACHE_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(WORKERS);
+    for _ in 0..workers {
+        match open() {
+            Ok(worker) => worker_conns.push(worker),
+            Err(err) => {
+                return NodeWalk {
+                    census,
+                    stats,
+                    stop: Stop::Failed(err),
+                };
+            }
+        }
+    }
+    let shared = Shared::default();
+    let (send, receive) = sync_channel::<Vec<Vec<u8>>>(workers);
+    let receive = Mutex::new(receive);
+    let (scanned, measured) = std::thread::scope(|scope| {
+        let (receive, shared) = (&receive, &shared);
+        let workers: Vec<_> = worker_conns
+            .iter_mut()
+            .map(|worker| scope.spawn(move || measure::work(worker, settings, policy, receive, shared)))
+            .collect();
+        let scanned = scan(conn, settings, plan, send, shared, &mut stats, on_progress, started);
+        let measured: Vec<Measured> = workers
+            .into_iter()
+            .map(|worker| {
+                worker.join().unwrap_or_else(|_| Measured {
+                    census: Census::new(policy),
+                    vanished: 0,
+                    error: Some(Error::check("a worker of the walk stopped unexpectedly")),
+                })
+            })
+            .collect();
+        (scanned, measured)
+    });
+    let mut stop = scanned.unwrap_or_else(Stop::Failed);
+    for worker in measured {
+        census = census.merge(worker.census);
+        stats.vanished += worker.vanished;
+        if let Some(err) = worker.error {
+            // A read that Ctrl-C cut short is the interruption, not a broken connection.
+            stop = match stop {
+                Stop::Failed(first) => Stop::Failed(first),
+                _ if interrupt::interrupted() => Stop::Interrupted,
+                _ => Stop::Failed(err),
+            };
+        }
+    }
+    stats.keys = shared.keys.load(Ordering::SeqCst);
     if !matches!(stop, Stop::Failed(_)) {
         name_types(conn, &mut census);
     }
@@ -119,21 +165,19 @@ pub fn walk(
     }
 }
 
+/// The scanning loop: SCAN, hand the new keys to the workers, PING, pace. Returns when the
+/// cursor is back at 0 or something says stop; dropping `batches` then lets the workers finish.
 #[allow(clippy::too_many_arguments)]
-fn run(
+fn scan(
     conn: &mut Conn,
     settings: &Settings,
-    policy: &Policy,
     plan: &Plan,
-    census: &mut Census,
+    batches: SyncSender<Vec<Vec<u8>>>,
+    shared: &Shared,
     stats: &mut Stats,
     on_progress: &mut dyn FnMut(&Progress),
     started: Instant,
 ) -> Result<Stop> {
-    let query = |conn: &mut Conn, pipe: &redis::Pipeline| -> Result<Vec<Value>> {
-        pipe.query::<Vec<Value>>(&mut conn.con)
-            .map_err(|err| connect::classify(&err, settings))
-    };
     stats.dbsize = redis::cmd("DBSIZE")
         .query::<u64>(&mut conn.con)
         .map_err(|err| connect::classify(&err, settings))?;
@@ -142,103 +186,63 @@ fn run(
     let mut seen: HashSet<u64, BuildHasherDefault<IdentityHasher>> = HashSet::default();
     let hasher = BuildHasherDefault::<DefaultHasher>::default();
     let mut cursor: u64 = 0;
-    let mut scanned_once = false;
-    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut dispatched: u64 = 0;
     loop {
+        stats.commands = pacer.sent;
         if interrupt::interrupted() {
             return Ok(Stop::Interrupted);
         }
         if plan.deadline.is_some_and(|d| Instant::now() >= d) {
             return Ok(Stop::MaxTime);
         }
-        let room = plan.sample.map_or(u64::MAX, |s| {
-            s.saturating_sub(stats.keys + batch.len() as u64)
-        });
-        let scan_next = (!scanned_once || cursor != 0) && room > 0;
-        if batch.is_empty() && !scan_next {
-            return Ok(if scanned_once && cursor == 0 {
-                Stop::End
-            } else {
-                Stop::Sample
-            });
+        if shared.failed.load(Ordering::SeqCst) {
+            // The worker's own error replaces this one.
+            return Err(Error::check("a connection of the walk failed"));
         }
-
-        let mut pipe = redis::pipe();
-        pipe.ignore_errors();
-        for key in &batch {
-            // MEMORY USAGE samples 5 elements of an aggregate by default: bounded cost per key.
-            pipe.cmd("PTTL").arg(key);
-            pipe.cmd("MEMORY").arg("USAGE").arg(key);
+        if stats.batches > 0 && cursor == 0 {
+            return Ok(Stop::End);
         }
-        if scan_next {
-            let scan = pipe.cmd("SCAN").arg(cursor);
-            if let Some(pattern) = plan.pattern {
-                scan.arg("MATCH").arg(pattern);
-            }
-            scan.arg("COUNT").arg(pacer.batch);
+        let room = plan.sample.map_or(u64::MAX, |s| s.saturating_sub(dispatched));
+        if room == 0 {
+            return Ok(Stop::Sample);
         }
-        let commands = batch.len() as u64 * PER_KEY + u64::from(scan_next);
         if !pacer::sleep(pacer.wait_before_send(started.elapsed()), plan.deadline) {
             continue;
         }
-        let replies = query(conn, &pipe)?;
-        pacer.sent += commands;
-        stats.commands = pacer.sent;
+        let mut command = redis::cmd("SCAN");
+        command.arg(cursor);
+        if let Some(pattern) = plan.pattern {
+            command.arg("MATCH").arg(pattern);
+        }
+        command.arg("COUNT").arg(pacer.batch);
+        let reply = command
+            .query::<Value>(&mut conn.con)
+            .map_err(|err| connect::classify(&err, settings))?;
+        pacer.sent += 1;
         stats.batches += 1;
-        let observed_at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let mut replies = replies.into_iter();
-        for key in batch.drain(..) {
-            let (pttl, memory) = (replies.next(), replies.next());
-            let pttl_ms = match pttl {
-                Some(Value::Int(ms)) => ms,
-                other => return Err(unexpected("PTTL", other, settings)),
-            };
-            if pttl_ms == -2 {
-                stats.vanished += 1;
+        let (next, keys) = scan_reply(reply, settings)?;
+        cursor = next;
+        stats.progress = cursor_progress(cursor);
+        let mut batch = Vec::with_capacity(keys.len());
+        for key in keys {
+            if batch.len() as u64 >= room {
+                break;
+            }
+            if seen.insert(hasher.hash_one(&key)) {
+                batch.push(key);
+            } else {
+                stats.duplicates += 1;
+            }
+        }
+        if !batch.is_empty() {
+            let commands = batch.len() as u64 * PER_KEY;
+            if !pacer::sleep(pacer.wait_before_send(started.elapsed()), plan.deadline) {
                 continue;
             }
-            let memory = match memory {
-                Some(Value::Int(bytes)) => u64::try_from(bytes).ok(),
-                Some(Value::ServerError(err)) => {
-                    census.memory_refused += 1;
-                    if census.memory_error.is_none() {
-                        census.memory_error = Some(server_words(&err));
-                    }
-                    None
-                }
-                _ => None,
-            };
-            stats.keys += 1;
-            census.record(
-                policy,
-                &Observation {
-                    key: &key,
-                    pttl_ms,
-                    memory,
-                    expires_at: (pttl_ms >= 0)
-                        .then(|| observed_at + (pttl_ms as u64).div_ceil(1000)),
-                },
-            );
-        }
-        if scan_next {
-            let (next, keys) = scan_reply(replies.next(), settings)?;
-            scanned_once = true;
-            cursor = next;
-            stats.progress = cursor_progress(cursor);
-            let room = plan
-                .sample
-                .map_or(u64::MAX, |s| s.saturating_sub(stats.keys));
-            for key in keys {
-                if batch.len() as u64 >= room {
-                    break;
-                }
-                if seen.insert(hasher.hash_one(&key)) {
-                    batch.push(key);
-                } else {
-                    stats.duplicates += 1;
-                }
+            dispatched += batch.len() as u64;
+            pacer.sent += commands;
+            if batches.send(batch).is_err() {
+                return Err(Error::check("the walk's workers stopped"));
             }
         }
 
@@ -248,15 +252,15 @@ fn run(
             .map_err(|err| connect::classify(&err, settings))?;
         let rtt = ping.elapsed();
         pacer.sent += 1;
-        stats.commands = pacer.sent;
         stats.pings.push(rtt);
         let pause = pacer.after_ping(rtt);
         stats.backoffs = pacer.backoffs;
+        let keys = shared.keys.load(Ordering::Relaxed);
         on_progress(&Progress {
-            keys: stats.keys,
+            keys,
             dbsize: stats.dbsize,
             done: match plan.pattern {
-                None if stats.dbsize > 0 => (stats.keys as f64 / stats.dbsize as f64).min(1.0),
+                None if stats.dbsize > 0 => (keys as f64 / stats.dbsize as f64).min(1.0),
                 _ => stats.progress,
             },
         });
@@ -290,9 +294,9 @@ fn name_types(conn: &mut Conn, census: &mut Census) {
 }
 
 /// SCAN's reply: the next cursor and the keys of this step.
-fn scan_reply(reply: Option<Value>, settings: &Settings) -> Result<(u64, Vec<Vec<u8>>)> {
-    let Some(Value::Array(mut parts)) = reply else {
-        return Err(unexpected("SCAN", reply, settings));
+fn scan_reply(reply: Value, settings: &Settings) -> Result<(u64, Vec<Vec<u8>>)> {
+    let Value::Array(mut parts) = reply else {
+        return Err(unexpected("SCAN", Some(reply), settings));
     };
     if parts.len() != 2 {
         return Err(Error::check(
@@ -328,30 +332,6 @@ fn cursor_progress(cursor: u64) -> f64 {
         return 1.0;
     }
     cursor.reverse_bits() as f64 / 2f64.powi(64)
-}
-
-/// An error reply becomes the error connect.rs makes of it (NOPERM: exit 4 with the grant to
-/// ask for); any other odd reply is a server that does not speak Redis as expected.
-fn unexpected(command: &str, reply: Option<Value>, settings: &Settings) -> Error {
-    match reply {
-        Some(Value::ServerError(err)) => {
-            let err = connect::classify_reply(err.code(), err.details().unwrap_or(""), settings);
-            Error {
-                message: format!("{command}: {}", err.message),
-                ..err
-            }
-        }
-        other => Error::check(format!(
-            "{command} answered {other:?}, not what Redis answers"
-        )),
-    }
-}
-
-/// `CODE details` of an error reply.
-fn server_words(err: &redis::ServerError) -> String {
-    format!("{} {}", err.code(), err.details().unwrap_or(""))
-        .trim()
-        .to_string()
 }
 
 /// The hash set of seen keys holds 64-bit SipHash values already: no need to hash them again.

@@ -1,0 +1,145 @@
+//! The per-key half of the walk: for each batch of key names, one pipelined round trip of PTTL
+//! and MEMORY USAGE per key (MEMORY USAGE samples 5 elements of an aggregate by default, so a
+//! big hash costs no more than a small one), and the census tally of the answers. Each worker
+//! owns a connection and a census of its own; the walk merges them. Two workers keep the server
+//! busy while the other one reads and tallies its replies.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use redis::Value;
+
+use super::census::{Census, Observation};
+use crate::connect::{self, Conn};
+use crate::error::{Error, Result};
+use crate::policy::Policy;
+use crate::settings::Settings;
+
+/// What one worker measured.
+pub struct Measured {
+    pub census: Census,
+    pub vanished: u64,
+    pub error: Option<Error>,
+}
+
+/// Counters the scanner reads while workers run.
+#[derive(Default)]
+pub struct Shared {
+    /// Keys measured so far, by all workers.
+    pub keys: AtomicU64,
+    /// Set by a worker whose connection failed: the scanner stops handing out batches.
+    pub failed: AtomicBool,
+}
+
+/// Takes batches until the scanner hangs up (or a connection fails).
+pub fn work(
+    conn: &mut Conn,
+    settings: &Settings,
+    policy: &Policy,
+    batches: &Mutex<Receiver<Vec<Vec<u8>>>>,
+    shared: &Shared,
+) -> Measured {
+    let mut measured = Measured {
+        census: Census::new(policy),
+        vanished: 0,
+        error: None,
+    };
+    loop {
+        let batch = match batches.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => break,
+        };
+        let Ok(batch) = batch else {
+            break;
+        };
+        if let Err(err) = measure(conn, settings, policy, &batch, &mut measured, shared) {
+            shared.failed.store(true, Ordering::SeqCst);
+            measured.error = Some(err);
+            break;
+        }
+    }
+    measured
+}
+
+fn measure(
+    conn: &mut Conn,
+    settings: &Settings,
+    policy: &Policy,
+    batch: &[Vec<u8>],
+    measured: &mut Measured,
+    shared: &Shared,
+) -> Result<()> {
+    let mut pipe = redis::pipe();
+    pipe.ignore_errors();
+    for key in batch {
+        pipe.cmd("PTTL").arg(key);
+        pipe.cmd("MEMORY").arg("USAGE").arg(key);
+    }
+    let replies = pipe
+        .query::<Vec<Value>>(&mut conn.con)
+        .map_err(|err| connect::classify(&err, settings))?;
+    let observed_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut replies = replies.into_iter();
+    let census = &mut measured.census;
+    for key in batch {
+        let (pttl, memory) = (replies.next(), replies.next());
+        let pttl_ms = match pttl {
+            Some(Value::Int(ms)) => ms,
+            other => return Err(unexpected("PTTL", other, settings)),
+        };
+        if pttl_ms == -2 {
+            measured.vanished += 1;
+            continue;
+        }
+        let memory = match memory {
+            Some(Value::Int(bytes)) => u64::try_from(bytes).ok(),
+            Some(Value::ServerError(err)) => {
+                census.memory_refused += 1;
+                if census.memory_error.is_none() {
+                    census.memory_error = Some(server_words(&err));
+                }
+                None
+            }
+            _ => None,
+        };
+        census.record(
+            policy,
+            &Observation {
+                key,
+                pttl_ms,
+                memory,
+                expires_at: (pttl_ms >= 0).then(|| observed_at + (pttl_ms as u64).div_ceil(1000)),
+            },
+        );
+        shared.keys.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// An error reply becomes the error connect.rs makes of it (NOPERM: exit 4 with the grant to
+/// ask for); any other odd reply is a server that does not speak Redis as expected.
+pub fn unexpected(command: &str, reply: Option<Value>, settings: &Settings) -> Error {
+    match reply {
+        Some(Value::ServerError(err)) => {
+            let err = connect::classify_reply(err.code(), err.details().unwrap_or(""), settings);
+            Error {
+                message: format!("{command}: {}", err.message),
+                ..err
+            }
+        }
+        other => Error::check(format!(
+            "{command} answered {other:?}, not what Redis answers"
+        )),
+    }
+}
+
+/// `CODE details` of an error reply.
+fn server_words(err: &redis::ServerError) -> String {
+    format!("{} {}", err.code(), err.details().unwrap_or(""))
+        .trim()
+        .to_string()
+}
