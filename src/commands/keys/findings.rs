@@ -201,12 +201,13 @@ fn storm(tier: &Tier, tally: &TierTally, scale: &Scale) -> Option<Finding> {
         }
     }
     let n = at.len() as f64;
-    // Keys written at an even pace with TTLs up to the longest seen would expire evenly from
-    // now until then.
+    // Keys written at an even pace would expire evenly from now until the longest TTL left (at
+    // most the tier's maximum: keys beyond it are another finding).
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let minutes = (last.saturating_sub(now.min(first)) as f64 / 60.0).max(1.0);
+    let horizon = last.saturating_sub(now.min(first)).min(tier.max_ttl_s);
+    let minutes = (horizon as f64 / 60.0).max(1.0);
     let even = n / minutes;
     let busiest_f = busiest as f64;
     if busiest_f * scale.factor() < STORM_MIN_KEYS
