@@ -10,6 +10,8 @@ mod cli;
 mod completions;
 mod doctor;
 mod env;
+mod inspect;
+mod keys;
 mod metrics;
 mod setup;
 mod tune;

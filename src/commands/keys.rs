@@ -25,7 +25,7 @@ use std::time::Instant;
 use crate::cli::{ConnArgs, FailOn, KeysArgs, MetricsFormat};
 use crate::commands::metrics::chosen_format;
 use crate::connect;
-use crate::error::{Kind, Result, Status};
+use crate::error::{Kind, Reason, Result, Status};
 use crate::interrupt;
 use crate::output::Output;
 use crate::policy::Policy;
@@ -107,6 +107,24 @@ pub fn run(conn: &ConnArgs, args: &KeysArgs, out: &Output) -> Result<Status> {
 /// at once (nothing was seen yet); during it, it ends the walk with what was seen. A walk that
 /// failed before it saw a key is just the error.
 fn walk_node(settings: &Settings, policy: &Policy, plan: &Plan, out: &Output) -> Result<NodeWalk> {
+    walk_node_unguarded(settings, policy, plan, out).map_err(|err| match err.reason {
+        Some(Reason::NoPerm) => {
+            let user = settings.user.value.as_deref().unwrap_or("default");
+            err.with_hint(format!(
+                "let the user walk the keyspace: ACL SETUSER {user} +scan +dbsize +pttl +memory \
+                 +type +ping"
+            ))
+        }
+        _ => err,
+    })
+}
+
+fn walk_node_unguarded(
+    settings: &Settings,
+    policy: &Policy,
+    plan: &Plan,
+    out: &Output,
+) -> Result<NodeWalk> {
     interrupt::install(out);
     let mut conn = connect::open(settings)?;
     interrupt::catch()?;

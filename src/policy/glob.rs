@@ -3,8 +3,12 @@
 //! same keys that `--match` with the same text would return. Bytes, not text: key names are
 //! binary-safe.
 
-/// True when `key` matches `pattern`.
+/// True when `key` matches `pattern`. A lone `*` matches every key, the empty name too, as SCAN
+/// and KEYS treat it.
 pub fn matches(pattern: &[u8], key: &[u8]) -> bool {
+    if pattern == b"*" {
+        return true;
+    }
     let mut give_up = false;
     match_at(pattern, key, &mut give_up, 0)
 }
@@ -157,9 +161,9 @@ mod tests {
         assert!(m("user:session:*", "user:session:42"));
         assert!(m("user:session:*", "user:session:"));
         assert!(!m("user:session:*", "user:sessions"));
-        // As in the server, a lone star still needs one character (SCAN special-cases "*").
+        // As in the server: SCAN and KEYS take a lone star for everything, "**" needs a character.
+        assert!(m("*", ""));
         assert!(!m("**", ""));
-        assert!(m("*", "a"));
         assert!(m("h?llo", "hello"));
         assert!(!m("h?llo", "hllo"));
         assert!(m("h[ae]llo", "hallo"));

@@ -131,7 +131,10 @@ pub const TTL_EDGES: [u64; 8] = [60, 300, 900, 3600, 86_400, 604_800, 2_592_000,
 /// The bucket of a TTL left of `ms`.
 pub fn ttl_bucket(ms: i64) -> usize {
     let seconds = (ms.max(0) as u64).div_ceil(1000);
-    TTL_EDGES.iter().position(|&edge| seconds <= edge).unwrap_or(TTL_EDGES.len() - 1)
+    TTL_EDGES
+        .iter()
+        .position(|&edge| seconds <= edge)
+        .unwrap_or(TTL_EDGES.len() - 1)
 }
 
 impl Group {

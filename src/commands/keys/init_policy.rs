@@ -89,7 +89,8 @@ pub fn run(
     let mut drafted: Vec<(Vec<u8>, Drafted)> = groups
         .into_iter()
         .map(|(pattern, group)| {
-            let tier = (group.with_ttl > 0).then(|| tier_for(&tiers, &group.ttl_buckets).name.clone());
+            let tier =
+                (group.with_ttl > 0).then(|| tier_for(&tiers, &group.ttl_buckets).name.clone());
             let view = Drafted {
                 pattern: show::key(&pattern),
                 tier,
@@ -141,10 +142,16 @@ fn tier_for<'a>(tiers: &'a [Tier], buckets: &[u64; TTL_EDGES.len()]) -> &'a Tier
     by_max.sort_by_key(|t| t.max_ttl_s);
     let mut votes = vec![0u64; by_max.len()];
     for (edge, keys) in TTL_EDGES.iter().zip(buckets) {
-        let tier = by_max.iter().position(|t| t.max_ttl_s >= *edge).unwrap_or(by_max.len() - 1);
+        let tier = by_max
+            .iter()
+            .position(|t| t.max_ttl_s >= *edge)
+            .unwrap_or(by_max.len() - 1);
         votes[tier] += keys;
     }
-    let best = (0..by_max.len()).rev().max_by_key(|&i| votes[i]).unwrap_or(0);
+    let best = (0..by_max.len())
+        .rev()
+        .max_by_key(|&i| votes[i])
+        .unwrap_or(0);
     by_max[best]
 }
 

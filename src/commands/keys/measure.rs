@@ -4,9 +4,9 @@
 //! owns a connection and a census of its own; the walk merges them. Two workers keep the server
 //! busy while the other one reads and tallies its replies.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
-use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use redis::Value;

@@ -10,9 +10,9 @@
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{SyncSender, sync_channel};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use redis::Value;
@@ -102,7 +102,10 @@ pub fn walk(
     let mut stats = Stats::default();
     let mut census = Census::new(policy);
     let mut worker_conns = Vec::new();
-    let workers: usize = std::env::var("IMCACHE_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(WORKERS);
+    let workers: usize = std::env::var("IMCACHE_WORKERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(WORKERS);
     for _ in 0..workers {
         match open() {
             Ok(worker) => worker_conns.push(worker),
@@ -122,9 +125,20 @@ pub fn walk(
         let (receive, shared) = (&receive, &shared);
         let workers: Vec<_> = worker_conns
             .iter_mut()
-            .map(|worker| scope.spawn(move || measure::work(worker, settings, policy, receive, shared)))
+            .map(|worker| {
+                scope.spawn(move || measure::work(worker, settings, policy, receive, shared))
+            })
             .collect();
-        let scanned = scan(conn, settings, plan, send, shared, &mut stats, on_progress, started);
+        let scanned = scan(
+            conn,
+            settings,
+            plan,
+            send,
+            shared,
+            &mut stats,
+            on_progress,
+            started,
+        );
         let measured: Vec<Measured> = workers
             .into_iter()
             .map(|worker| {
@@ -202,7 +216,9 @@ fn scan(
         if stats.batches > 0 && cursor == 0 {
             return Ok(Stop::End);
         }
-        let room = plan.sample.map_or(u64::MAX, |s| s.saturating_sub(dispatched));
+        let room = plan
+            .sample
+            .map_or(u64::MAX, |s| s.saturating_sub(dispatched));
         if room == 0 {
             return Ok(Stop::Sample);
         }
