@@ -283,7 +283,11 @@ fn the_mix_is_counted_exactly_per_tier_pattern_and_finding() {
     assert_eq!(doc.scan.keys_scanned, 2233);
     assert_eq!(doc.scan.dbsize, 2233);
     assert!(!doc.scan.extrapolated);
-    assert!(doc.scan.ping_ms.count > 0 && doc.scan.ping_ms.p99.is_some());
+    assert!(doc.scan.ping_ms.count > 0 && doc.scan.ping_ms.p50 <= doc.scan.ping_ms.p99);
+    assert_eq!(doc.scan.duplicates, 0);
+    // SCAN, PING and two commands per key, and some time for it.
+    assert!(doc.scan.commands > 2 * 2233, "{:?}", doc.scan);
+    assert!(doc.scan.elapsed_ms > 0.0);
 
     let l1 = doc.tier("L1");
     assert_eq!((l1.range.as_str(), l1.keys), ("1m-5m", 350));
@@ -303,6 +307,7 @@ fn the_mix_is_counted_exactly_per_tier_pattern_and_finding() {
             .all(|b| b.key.starts_with("question:bank:big:"))
     );
     assert_eq!(l4.biggest[0].kind.as_deref(), Some("string"));
+    assert!(l4.biggest[0].memory_bytes > 1536 * 1024);
     assert!(l4.biggest[0].ttl_s.unwrap() > 9.0 * 86_400.0);
 
     assert_eq!((doc.unmatched.keys, doc.unmatched.with_ttl), (180, 30));

@@ -305,13 +305,13 @@ fn keep_biggest(biggest: &mut Vec<BigKey>, seen: &Observation, memory: u64) {
         memory,
         pttl_ms: seen.pttl_ms,
     });
-    biggest.sort_by(|a, b| b.memory.cmp(&a.memory));
+    biggest.sort_by_key(|b| std::cmp::Reverse(b.memory));
     biggest.truncate(BIGGEST);
 }
 
 fn merge_biggest(mine: &mut Vec<BigKey>, theirs: Vec<BigKey>) {
     mine.extend(theirs);
-    mine.sort_by(|a, b| b.memory.cmp(&a.memory));
+    mine.sort_by_key(|b| std::cmp::Reverse(b.memory));
     mine.truncate(BIGGEST);
 }
 

@@ -114,7 +114,7 @@ pub fn find(policy: &Policy, census: &Census, scale: &Scale) -> Vec<Finding> {
                 ));
             }
             let with_ttl = below + in_range + above;
-            if let Some(why) = too_short(tier, pattern, with_ttl).filter(|_| below > 0) {
+            if let Some(why) = too_short(tier, name, pattern, with_ttl).filter(|_| below > 0) {
                 found.push(finding(
                     "ttl_below_tier",
                     Fit::Below,
@@ -163,13 +163,13 @@ pub fn find(policy: &Policy, census: &Census, scale: &Scale) -> Vec<Finding> {
 /// the keys' age explains: keys written with at least the minimum at random times have, 95% of
 /// the time, a longest TTL left above `min * 0.05^(1/n)`, and, 99% of the time, at most half
 /// (plus 2.33 standard errors) with less than half the minimum left.
-fn too_short(tier: &Tier, pattern: &PatternTally, with_ttl: u64) -> Option<String> {
+fn too_short(tier: &Tier, name: &str, pattern: &PatternTally, with_ttl: u64) -> Option<String> {
     let longest = pattern.longest_ms?;
     let n = with_ttl.max(1) as f64;
     let min_ms = tier.min_ttl_s as f64 * 1000.0;
     if (longest as f64) < min_ms * 0.05f64.powf(1.0 / n) {
         return Some(format!(
-            "none of the {} keys with a TTL has more than {} left",
+            "none of the {} keys of {name} with a TTL has more than {} left",
             show::count(with_ttl),
             uptime(longest as u64 / 1000)
         ));
@@ -177,9 +177,10 @@ fn too_short(tier: &Tier, pattern: &PatternTally, with_ttl: u64) -> Option<Strin
     let share = pattern.short as f64 / n;
     (with_ttl >= 10 && share > 0.5 + 2.33 * (0.25 / n).sqrt()).then(|| {
         format!(
-            "{} of the {} keys with a TTL have less than half of the minimum ({}) left",
+            "{} of the {} keys of {name} with a TTL have less than half of {}'s minimum ({}) left",
             show::count(pattern.short),
             show::count(with_ttl),
+            tier.name,
             uptime(tier.min_ttl_s / 2)
         )
     })
@@ -299,7 +300,7 @@ fn big_keys(policy: &Policy, census: &Census) -> Option<Finding> {
         )
         .filter(|(_, b)| b.memory >= BIG_KEY)
         .collect();
-    biggest.sort_by(|a, b| b.1.memory.cmp(&a.1.memory));
+    biggest.sort_by_key(|b| std::cmp::Reverse(b.1.memory));
     let named: Vec<String> = biggest
         .iter()
         .take(3)
@@ -358,13 +359,13 @@ mod tests {
         let tier = &Policy::builtin().tiers[3];
         let day = 86_400_000;
         // 100 AI responses, the freshest with 3 minutes left: written with a 3-minute TTL.
-        assert!(too_short(tier, &pattern(180_000, 100), 100).is_some());
+        assert!(too_short(tier, "ai:response:*", &pattern(180_000, 100), 100).is_some());
         // 100 keys, the freshest with 6.9 days left of 7: keys written at the minimum.
-        assert!(too_short(tier, &pattern(69 * day / 10, 40), 100).is_none());
+        assert!(too_short(tier, "ai:response:*", &pattern(69 * day / 10, 40), 100).is_none());
         // One key with 3 days left proves little.
-        assert!(too_short(tier, &pattern(3 * day, 1), 1).is_none());
+        assert!(too_short(tier, "ai:response:*", &pattern(3 * day, 1), 1).is_none());
         // 1,000 short-lived keys hide behind one long one: the share still tells.
-        assert!(too_short(tier, &pattern(8 * day, 1000), 1001).is_some());
-        assert!(too_short(tier, &pattern(8 * day, 520), 1000).is_none());
+        assert!(too_short(tier, "ai:response:*", &pattern(8 * day, 1000), 1001).is_some());
+        assert!(too_short(tier, "ai:response:*", &pattern(8 * day, 520), 1000).is_none());
     }
 }

@@ -15,9 +15,10 @@ pub const MAX_BATCH: usize = 1000;
 const MIN_BATCH: usize = 10;
 /// Commands per key: PTTL, MEMORY USAGE.
 pub const PER_KEY: u64 = 2;
-/// PINGs this much slower than the best seen (and at least 2 ms slower) mean back off.
+/// PINGs this much slower than the best seen (and at least 3 ms slower) mean back off: the
+/// walk's own batches add about 1 ms for other clients; more means the server is congested.
 const SLOW_FACTOR: f64 = 4.0;
-const SLOW_MARGIN_MS: f64 = 2.0;
+const SLOW_MARGIN_MS: f64 = 3.0;
 const MAX_PAUSE: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]

@@ -128,9 +128,9 @@ impl KeysReport {
                 above: 0,
             },
         ));
+        // No range to judge by: "in range" counts the keys with any TTL.
         row[5] = String::from("-");
         row[7] = String::from("-");
-        row[6] = format!("{} (any TTL)", row[6]);
         if estimated {
             row.push(about(&unmatched.estimate));
         }
@@ -150,7 +150,7 @@ impl KeysReport {
         if more > 0 {
             rows.push(vec![format!("  (+{more} more groups)")]);
         }
-        columns(&rows, Some(paint))
+        columns(&rows, &[2, 3, 4, 5, 6, 7, 8], Some(paint))
     }
 
     fn biggest(&self) -> String {
@@ -176,7 +176,7 @@ impl KeysReport {
         }
         match rows.is_empty() {
             true => String::new(),
-            false => format!("\nbiggest keys\n{}", columns(&rows, None)),
+            false => format!("\nbiggest keys\n{}", columns(&rows, &[2], None)),
         }
     }
 
@@ -238,9 +238,9 @@ fn figures(keys: u64, memory: u64, ttl: &TtlView) -> Vec<String> {
     ]
 }
 
-/// Aligned columns: the first two left-aligned, the figures right-aligned; with `paint`, the
-/// first row is a bold header. A row of one cell is written as it is.
-fn columns(rows: &[Vec<String>], header: Option<&Paint>) -> String {
+/// Aligned columns, those in `right` right-aligned (figures); with `header`, the first row is
+/// bold. A row of one cell is written as it is.
+fn columns(rows: &[Vec<String>], right: &[usize], header: Option<&Paint>) -> String {
     let width = |i: usize| {
         rows.iter()
             .filter(|r| r.len() > 1)
@@ -257,10 +257,10 @@ fn columns(rows: &[Vec<String>], header: Option<&Paint>) -> String {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
             let pad = widths[i].saturating_sub(cell.chars().count());
-            match (i < 2, row.len() == 1) {
+            match (right.contains(&i), row.len() == 1) {
                 (_, true) => line.push_str(cell),
-                (true, false) => line.push_str(&format!("{cell}{}  ", " ".repeat(pad))),
-                (false, false) => line.push_str(&format!("{}{cell}  ", " ".repeat(pad))),
+                (false, false) => line.push_str(&format!("{cell}{}  ", " ".repeat(pad))),
+                (true, false) => line.push_str(&format!("{}{cell}  ", " ".repeat(pad))),
             }
         }
         let line = line.trim_end();
