@@ -2,6 +2,10 @@
 //! to disk, gets the old file's mode and owner, and is renamed over the old one (rename is atomic
 //! on one file system). A symlink stays a symlink: its target is what gets replaced. Used for
 //! `.env` (setup) and redis.conf (tune, which also keeps a backup).
+//!
+//! An edit (`replace`) also carries the `Snapshot` of the file it was worked out from: right
+//! before the rename, the file must still be that file (same device and inode) with the same
+//! bytes, or nothing is written. Another program's write in between is then refused, not lost.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -19,8 +23,57 @@ pub enum Mode {
     Exactly(u32),
 }
 
+/// What a file was when an edit of it was worked out: None when it did not exist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot(Option<(u64, u64, Vec<u8>)>);
+
+impl Snapshot {
+    /// The file `path` names now (through a symlink); a missing file is a snapshot too.
+    pub fn take(path: &Path) -> Result<Snapshot> {
+        let target = resolve_symlink(path)?;
+        let mut file = match File::open(&target) {
+            Ok(file) => file,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Snapshot(None)),
+            Err(err) => return Err(io_error("read", &target, &err)),
+        };
+        let meta = file
+            .metadata()
+            .map_err(|err| io_error("read", &target, &err))?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes)
+            .map_err(|err| io_error("read", &target, &err))?;
+        Ok(Snapshot(Some((meta.dev(), meta.ino(), bytes))))
+    }
+
+    /// The bytes, or None for a file that did not exist.
+    pub fn contents(&self) -> Option<&[u8]> {
+        self.0.as_ref().map(|(_, _, bytes)| bytes.as_slice())
+    }
+}
+
 /// Replaces the contents of `path` (or of the file a symlink at `path` points to) atomically.
 pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
+    commit(path, contents, mode, None)
+}
+
+/// Like `write`, but only when the file is still what `expected` saw; otherwise nothing is
+/// written and the error (exit 1) says that `who` found the file changed.
+pub fn replace(
+    path: &Path,
+    contents: &[u8],
+    mode: Mode,
+    expected: &Snapshot,
+    who: &str,
+) -> Result<()> {
+    commit(path, contents, mode, Some((expected, who)))
+}
+
+fn commit(
+    path: &Path,
+    contents: &[u8],
+    mode: Mode,
+    expected: Option<(&Snapshot, &str)>,
+) -> Result<()> {
     let target = resolve_symlink(path)?;
     let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
@@ -38,9 +91,24 @@ pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
         std::process::id(),
         fastrand::u32(..)
     ));
-    let result = write_temp(&temp, contents, mode, old.as_ref())
-        .and_then(|()| fs::rename(&temp, &target))
-        .and_then(|()| File::open(&dir).and_then(|d| d.sync_all()));
+    if let Err(err) = write_temp(&temp, contents, mode, old.as_ref()) {
+        let _ = fs::remove_file(&temp);
+        return Err(io_error("write", &target, &err));
+    }
+    if let Some((expected, who)) = expected {
+        let now = Snapshot::take(path);
+        if !matches!(&now, Ok(seen) if seen == expected) {
+            let _ = fs::remove_file(&temp);
+            return Err(Error::check(format!(
+                "{} changed while {who} was running (another program or person edited it); \
+                 nothing was written",
+                path.display()
+            ))
+            .with_hint(format!("run {who} again: it reads the file anew")));
+        }
+    }
+    let result =
+        fs::rename(&temp, &target).and_then(|()| File::open(&dir).and_then(|d| d.sync_all()));
     if let Err(err) = result {
         let _ = fs::remove_file(&temp);
         return Err(io_error("write", &target, &err));
@@ -224,6 +292,41 @@ mod tests {
                 .is_symlink()
         );
         assert_eq!(fs::read_to_string(&real).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_file_changed_after_its_snapshot_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        fs::write(&path, "A=1\n").unwrap();
+        let seen = Snapshot::take(&path).unwrap();
+        fs::write(&path, "A=2\n").unwrap();
+        let err = replace(&path, b"A=3\n", Mode::Keep, &seen, "setup").unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Check);
+        assert!(
+            err.message.contains("changed while setup was running"),
+            "{}",
+            err.message
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "A=2\n");
+        // Same bytes, another file (replaced by a rename): refused as well.
+        let seen = Snapshot::take(&path).unwrap();
+        fs::write(dir.path().join("other"), "A=2\n").unwrap();
+        fs::rename(dir.path().join("other"), &path).unwrap();
+        assert!(replace(&path, b"A=3\n", Mode::Keep, &seen, "tune").is_err());
+        let seen = Snapshot::take(&path).unwrap();
+        replace(&path, b"A=3\n", Mode::Keep, &seen, "tune").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "A=3\n");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file is left"
+        );
+        // A file that appeared where none was is not replaced either.
+        let new = dir.path().join("new.env");
+        let absent = Snapshot::take(&new).unwrap();
+        fs::write(&new, "B=1\n").unwrap();
+        assert!(replace(&new, b"B=2\n", Mode::Keep, &absent, "setup").is_err());
     }
 
     #[test]

@@ -1,23 +1,33 @@
 //! The whole command line, declared with clap derive and nothing else: every flag, its help and
 //! the environment variable it stands for. Values that need more than a type check (a .env file,
-//! a URL, sizes in redis.conf units) are validated later, where their sources are known.
+//! a URL, sizes in redis.conf units) are validated later, where their sources are known. What each
+//! command's help shows beyond its own flags (examples, exit codes, which global options it takes)
+//! is in cli/help.rs.
+
+pub mod help;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::EXIT_CODES_HELP;
+pub use help::command;
 
+/// The connection and output options are global (accepted before or after the command, as
+/// ARCHITECTURE.md says); `-h` is the host, as in redis-cli, so help is `--help` alone.
 #[derive(Debug, Parser)]
 #[command(
     name = "imcache",
     version,
     about = "Set up, verify, measure, tune and diagnose the Redis cache of InterviewMaster AI",
-    after_help = EXIT_CODES_HELP,
-    propagate_version = true
+    propagate_version = true,
+    disable_help_flag = true
 )]
 pub struct Cli {
+    /// Print help (`imcache COMMAND --help` for one command)
+    #[arg(long, global = true, action = ArgAction::Help)]
+    help: Option<bool>,
+
     #[command(flatten)]
     pub conn: ConnArgs,
 
@@ -37,7 +47,13 @@ pub struct ConnArgs {
     pub url: Option<String>,
 
     /// Host name or address [default: localhost] [env: REDIS_HOST]
-    #[arg(short = 'H', long, global = true, value_name = "HOST")]
+    #[arg(
+        short = 'h',
+        visible_short_alias = 'H',
+        long,
+        global = true,
+        value_name = "HOST"
+    )]
     pub host: Option<String>,
 
     /// TCP port [default: 6379] [env: REDIS_PORT]
@@ -54,9 +70,15 @@ pub struct ConnArgs {
     pub user: Option<String>,
 
     /// Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the
-    /// environment or the .env file; there is no --password flag: it would show in `ps`)
+    /// environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows
+    /// every process's arguments to every user)
     #[arg(long, global = true)]
     pub askpass: bool,
+
+    /// redis-cli's `-a PASSWORD`: recognised only to be refused with the ways that work.
+    #[arg(short = 'a', long = "pass", alias = "password", global = true, hide = true,
+          num_args = 0..=1, value_name = "PASSWORD")]
+    pub pass: Option<String>,
 
     /// Use TLS (implied by rediss://) [env: REDIS_TLS]
     #[arg(long, global = true)]
@@ -65,6 +87,18 @@ pub struct ConnArgs {
     /// Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]
     #[arg(long, global = true, value_name = "PATH")]
     pub cacert: Option<PathBuf>,
+
+    /// Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub cert: Option<PathBuf>,
+
+    /// The client certificate's private key (PEM) [env: REDIS_TLS_KEY]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub key: Option<PathBuf>,
+
+    /// Connect to this unix socket instead of host and port [env: REDIS_SOCKET]
+    #[arg(short = 's', long, global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
 
     /// Skip TLS certificate verification (prints a warning)
     #[arg(long, global = true)]
@@ -92,11 +126,11 @@ pub struct OutputArgs {
     #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
 
-    /// Print only problems and results
+    /// Print only failures, warnings and the final line (verify: nothing when all is well)
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Print more detail: every step and every external command
+    /// Also print each round trip to Redis and each external command as it happens
     #[arg(short, long, global = true)]
     pub verbose: bool,
 }
@@ -129,6 +163,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
+    /// Print a man page (roff): `imcache man verify | man -l -`
+    Man(ManArgs),
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -161,11 +197,13 @@ pub struct SetupArgs {
     pub yes: bool,
 
     /// Docker container name
-    #[arg(long, value_name = "NAME", default_value = "interviewmaster-redis")]
+    #[arg(long, value_name = "NAME", default_value = "interviewmaster-redis",
+          value_parser = crate::docker_names::container_name)]
     pub name: String,
 
     /// Docker image
-    #[arg(long, value_name = "IMAGE", default_value = "redis:7")]
+    #[arg(long, value_name = "IMAGE", default_value = "redis:7",
+          value_parser = crate::docker_names::image_reference)]
     pub image: String,
 
     /// Publish the container on all interfaces (then a password is required)
@@ -196,9 +234,13 @@ pub struct VerifyArgs {
     pub health_url: Option<String>,
 
     /// TTL in seconds of the test key
-    #[arg(long, value_name = "SECS", default_value_t = 60,
-          value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = parse_ttl)]
     pub ttl: u64,
+
+    /// Prefix of the test key, for users limited to a key pattern [default: imcache:verify:]
+    /// [env: IMCACHE_KEY_PREFIX]
+    #[arg(long, value_name = "PREFIX")]
+    pub key_prefix: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -210,8 +252,10 @@ pub enum MetricsFormat {
 
 #[derive(Debug, Args)]
 pub struct MetricsArgs {
-    /// Sample every SECS seconds (e.g. 2 or 0.5) and show the rates of each interval
-    #[arg(long, value_name = "SECS", value_parser = parse_interval)]
+    /// Sample every SECS seconds (e.g. 5 or 0.5; 2 when no value is given) and show the rates of
+    /// each interval
+    #[arg(long, value_name = "SECS", value_parser = parse_interval, num_args = 0..=1,
+          default_missing_value = "2")]
     pub watch: Option<Duration>,
 
     /// With --watch: stop after N samples
@@ -315,6 +359,11 @@ pub struct DoctorArgs {
     /// Also GET the app's health endpoint and require "cache": "connected"
     #[arg(long, value_name = "URL")]
     pub health_url: Option<String>,
+
+    /// How long to watch the server for the latency and evictions figures, e.g. 10s for a
+    /// longer look
+    #[arg(long, value_name = "DUR", default_value = "50ms", value_parser = parse_timeout)]
+    pub sample: Duration,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -330,9 +379,9 @@ pub enum EnvFormat {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    /// Output format
-    #[arg(long, value_enum, default_value_t = EnvFormat::Text)]
-    pub format: EnvFormat,
+    /// Output format (--json is the same as --format json) [default: text]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<EnvFormat>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -400,6 +449,13 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print; none: the page of imcache itself
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+}
+
 /// A duration such as `5s`, `500ms`, `2m`, `7d` or `1.5` (seconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -440,6 +496,16 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+fn parse_ttl(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("the TTL must be at least 1 (seconds)".into()),
+        Ok(secs) => Ok(secs),
+        Err(_) => Err(format!(
+            "'{text}' is not a whole number of seconds (at least 1)"
+        )),
+    }
+}
+
 fn parse_interval(text: &str) -> Result<Duration, String> {
     let duration = parse_duration(text)?;
     if duration < Duration::from_millis(10) {
@@ -456,6 +522,7 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     #[test]

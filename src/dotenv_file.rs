@@ -1,20 +1,30 @@
-//! Read, merge and write the app's `.env` file. Values are read by dotenvy itself (the app reads
-//! the file with a dotenv library, so we must agree with one on quoting and `$VAR` expansion); this
-//! module adds what dotenvy does not keep: the line each key came from, so that `env` can say
-//! `.env:3` and a parse error names its line, and the byte layout of the file, so that writing
-//! changes only the REDIS_* lines and keeps every other byte.
+//! Read, merge and write the app's `.env` file. The app is Python and loads it with
+//! python-dotenv, so values are read with python-dotenv's own rules (`parse`, a port of its
+//! parser and `${VAR}` interpolation); where dotenvy, imcache's earlier reader, reads a REDIS_*
+//! line differently, a notice says so. Values are written in the one form every loader the app
+//! may use reads back (`quote`), and a write changes only the REDIS_* lines and keeps every
+//! other byte (`merge`, `save`).
 
+mod compare;
 mod merge;
+mod parse;
+mod quote;
 mod save;
 
 use std::path::{Path, PathBuf};
 
-pub use merge::{Update, check_value, merge, quote_value};
+pub use compare::Notice;
+pub use merge::Update;
+pub use quote::quote_value;
 pub use save::{GitExposure, PendingWrite, SECRET_MODE, git_exposure};
 
 use crate::error::{Error, Result};
+use parse::Item;
 
-/// One key of a .env file, as dotenvy reads it, with the line it starts on (1-based).
+/// The process environment, or a stand-in for it: python-dotenv's `${NAME}` looks there first.
+pub type Environment<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// One key of a .env file as the app reads it, with the line it is on (1-based).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub key: String,
@@ -27,205 +37,143 @@ pub struct Entry {
 pub struct DotEnv {
     pub path: PathBuf,
     pub found: bool,
+    /// Every key with a value, in file order, repeats included.
     pub entries: Vec<Entry>,
+    text: String,
 }
 
 impl DotEnv {
     /// Reads `path`; a missing file is fine, an unreadable or malformed one is a usage error that
-    /// names the file and the line.
-    pub fn load(path: &Path) -> Result<DotEnv> {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-                Error::usage(format!("{}: not UTF-8 text", path.display()))
-                    .with_hint("save the .env file as UTF-8")
-            })?,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(DotEnv {
-                    path: path.to_path_buf(),
-                    found: false,
-                    entries: Vec::new(),
-                });
-            }
-            Err(err) => {
-                return Err(
-                    Error::usage(format!("cannot read {}: {err}", path.display()))
-                        .with_hint("check the file's permissions, or point --env-file elsewhere"),
-                );
-            }
-        };
-        Self::parse(path, &text)
+    /// names the file and the line, and a symlink to nowhere is a usage error too.
+    pub fn load(path: &Path, environment: Environment) -> Result<DotEnv> {
+        match read_text(path)? {
+            Some(text) => Self::parse(path, &text, environment),
+            None => Ok(Self::missing(path)),
+        }
     }
 
-    /// Parses the text of a .env file (its path is only used in messages).
-    pub fn parse(path: &Path, text: &str) -> Result<DotEnv> {
-        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let lines: Vec<LogicalLine> = logical_lines(body)
-            .into_iter()
-            .filter(|l| l.kind == LineKind::Entry)
-            .collect();
-        let mut entries = Vec::new();
-        for (index, item) in dotenvy::from_read_iter(body.as_bytes()).enumerate() {
-            let line = lines.get(index).map_or(0, |l| l.line);
-            match item {
-                Ok((key, value)) => entries.push(Entry { key, value, line }),
-                Err(dotenvy::Error::LineParse(content, column)) => {
-                    let content = content.lines().next().unwrap_or("").trim_end();
-                    let shown = if content.chars().count() > 60 {
-                        format!("{}...", content.chars().take(60).collect::<String>())
-                    } else {
-                        content.to_string()
-                    };
-                    let what = if content.trim_start().contains('=') {
-                        "cannot parse"
-                    } else {
-                        "expected KEY=value in"
-                    };
-                    // A line holding a secret must not be echoed back.
-                    let shown = if content.contains("PASSWORD") || content.contains("://") {
-                        String::from("(line not shown: it may hold a secret)")
-                    } else {
-                        format!("`{shown}`")
-                    };
-                    return Err(Error::usage(format!(
-                        "{}:{line}: {what} line {shown} (column {})",
-                        path.display(),
-                        column + 1
-                    ))
-                    .with_hint("write KEY=value; quote values with spaces or # in single quotes"));
-                }
-                Err(err) => {
-                    return Err(Error::usage(format!("{}:{line}: {err}", path.display())));
-                }
-            }
+    /// The empty file `path` would be if it did not exist.
+    pub fn missing(path: &Path) -> DotEnv {
+        DotEnv {
+            path: path.to_path_buf(),
+            ..DotEnv::default()
         }
+    }
+
+    /// Parses the text of a .env file (its path is only used in messages). A line python-dotenv
+    /// cannot read is an error naming file, line, column and key, never the line itself: it may
+    /// be a password that lost its `KEY=`.
+    pub fn parse(path: &Path, text: &str, environment: Environment) -> Result<DotEnv> {
+        let items = parse::parse(text);
+        if let Some(bad) = items.iter().find_map(|item| match item {
+            Item::Unreadable(bad) => Some(bad),
+            Item::Binding(_) => None,
+        }) {
+            return Err(unreadable_error(path, bad));
+        }
+        let bindings: Vec<&parse::Binding> = items
+            .iter()
+            .filter_map(|item| match item {
+                Item::Binding(binding) => Some(binding),
+                Item::Unreadable(_) => None,
+            })
+            .collect();
+        let entries = parse::interpolate(&bindings, environment)
+            .into_iter()
+            .zip(&bindings)
+            .filter_map(|((key, value), binding)| {
+                value.map(|value| Entry {
+                    key,
+                    value,
+                    line: binding.line,
+                })
+            })
+            .collect();
         Ok(DotEnv {
             path: path.to_path_buf(),
             found: true,
             entries,
+            text: text.to_string(),
         })
     }
 
-    /// The first entry for `key` (dotenv libraries keep the first when a key repeats).
+    /// The value the app gets for `key`: python-dotenv keeps the last when a key repeats.
     pub fn get(&self, key: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.key == key)
+        self.entries.iter().rev().find(|e| e.key == key)
+    }
+
+    /// The lines among `keys` that dotenvy reads differently from python-dotenv.
+    pub fn notices(&self, keys: &[&str]) -> Vec<Notice> {
+        compare::notices(self, keys)
     }
 }
 
-/// What a logical line of a .env file holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LineKind {
-    /// Empty or only whitespace.
-    Blank,
-    /// A `#` comment.
-    Comment,
-    /// Anything else: `KEY=value`, `export KEY=value`, or something dotenvy will reject.
-    Entry,
+/// The file's text; None when there is no file. Not UTF-8, unreadable, or a symlink whose
+/// target is missing: a usage error naming the file.
+pub fn read_text(path: &Path) -> Result<Option<String>> {
+    match std::fs::read(path) {
+        Ok(bytes) => decode(path, Some(bytes)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => decode(path, None),
+        Err(err) => Err(
+            Error::usage(format!("cannot read {}: {err}", path.display()))
+                .with_hint("check the file's permissions, or point --env-file elsewhere"),
+        ),
+    }
 }
 
-/// A logical line: one physical line, or several when a quoted value spans lines.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogicalLine {
-    /// Byte range in the text, including the line ending.
-    pub start: usize,
-    pub end: usize,
-    /// 1-based number of the physical line it starts on.
-    pub line: usize,
-    pub kind: LineKind,
-}
-
-/// Splits a .env text into logical lines the way dotenvy does (a quote left open continues the
-/// value on the next line), so the n-th entry here is the n-th item dotenvy yields.
-pub fn logical_lines(text: &str) -> Vec<LogicalLine> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    let mut line_no = 1;
-    while pos < text.len() {
-        let start = pos;
-        let first_line = line_no;
-        let mut state = QuoteState::Complete;
-        let mut first = true;
-        loop {
-            let rest = &text[pos..];
-            let physical_len = rest.find('\n').map_or(rest.len(), |i| i + 1);
-            let physical = &rest[..physical_len];
-            pos += physical_len;
-            line_no += physical.ends_with('\n') as usize;
-            if first && physical.trim_start().starts_with('#') {
-                break;
-            }
-            first = false;
-            state = advance(state, physical);
-            if matches!(state, QuoteState::Complete | QuoteState::Comment) || pos >= text.len() {
-                break;
-            }
+/// The bytes read from `path` as text; None (no file) is refused when `path` is a symlink.
+pub fn decode(path: &Path, bytes: Option<Vec<u8>>) -> Result<Option<String>> {
+    match bytes {
+        Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+            Error::usage(format!("{}: not UTF-8 text", path.display()))
+                .with_hint("save the .env file as UTF-8")
+        }),
+        None if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            Err(dangling_link(path))
         }
-        let content = &text[start..pos];
-        let trimmed = content.trim_start();
-        let kind = if trimmed.is_empty() {
-            LineKind::Blank
-        } else if trimmed.starts_with('#') {
-            LineKind::Comment
-        } else {
-            LineKind::Entry
-        };
-        out.push(LogicalLine {
-            start,
-            end: pos,
-            line: first_line,
-            kind,
-        });
+        None => Ok(None),
     }
-    out
 }
 
-/// dotenvy's quote tracking across a line (its `eval_end_state`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum QuoteState {
-    Complete,
-    Escape,
-    StrongOpen,
-    StrongOpenEscape,
-    WeakOpen,
-    WeakOpenEscape,
-    Comment,
-    WhiteSpace,
+fn dangling_link(path: &Path) -> Error {
+    let target = std::fs::read_link(path)
+        .map(|t| format!(" ({})", t.display()))
+        .unwrap_or_default();
+    Error::usage(format!(
+        "{} is a symlink that points at a file that does not exist{target}",
+        path.display()
+    ))
+    .with_hint("create the file it points at, remove the link, or point --env-file elsewhere")
 }
 
-fn advance(mut state: QuoteState, line: &str) -> QuoteState {
-    use QuoteState::*;
-    for c in line.chars() {
-        state = match state {
-            WhiteSpace => match c {
-                '#' => return Comment,
-                '\\' => Escape,
-                '"' => WeakOpen,
-                '\'' => StrongOpen,
-                _ => Complete,
-            },
-            Escape => Complete,
-            Complete => match c {
-                c if c.is_whitespace() && c != '\n' && c != '\r' => WhiteSpace,
-                '\\' => Escape,
-                '"' => WeakOpen,
-                '\'' => StrongOpen,
-                _ => Complete,
-            },
-            WeakOpen => match c {
-                '\\' => WeakOpenEscape,
-                '"' => Complete,
-                _ => WeakOpen,
-            },
-            WeakOpenEscape => WeakOpen,
-            StrongOpen => match c {
-                '\\' => StrongOpenEscape,
-                '\'' => Complete,
-                _ => StrongOpen,
-            },
-            StrongOpenEscape => StrongOpen,
-            Comment => Comment,
-        };
-    }
-    state
+pub(crate) fn unreadable_error(path: &Path, bad: &parse::Unreadable) -> Error {
+    let key = bad
+        .key
+        .as_deref()
+        .filter(|k| is_key_name(k))
+        .map(|k| format!(", key {k}"))
+        .unwrap_or_else(|| String::from(", no KEY= at its start"));
+    Error::usage(format!(
+        "{}:{}: python-dotenv cannot read this line (column {}{key}; the line is not shown: it \
+         may hold a secret)",
+        path.display(),
+        bad.line,
+        bad.column
+    ))
+    .with_hint(
+        "write KEY=value; put a value holding spaces, # or quotes in single quotes (the app's \
+         python-dotenv skips a line it cannot read)",
+    )
+}
+
+/// A name that is safe to show: it looks like a variable name, not like a stray secret.
+fn is_key_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        && key.len() <= 64
 }
 
 #[cfg(test)]
@@ -233,7 +181,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<DotEnv> {
-        DotEnv::parse(Path::new(".env"), text)
+        DotEnv::parse(Path::new(".env"), text, &|_| None)
     }
 
     #[test]
@@ -260,33 +208,51 @@ mod tests {
     }
 
     #[test]
-    fn the_first_of_a_repeated_key_wins() {
+    fn the_last_of_a_repeated_key_wins_as_in_python_dotenv() {
         let env = parse("REDIS_PORT=1\nREDIS_PORT=2\n").unwrap();
-        assert_eq!(env.get("REDIS_PORT").unwrap().value, "1");
+        assert_eq!(env.get("REDIS_PORT").unwrap().value, "2");
+        assert_eq!(env.get("REDIS_PORT").unwrap().line, 2);
     }
 
     #[test]
-    fn a_malformed_line_is_named_by_number() {
-        let err = parse("A=1\n\nthis is not a pair\n").unwrap_err();
+    fn values_are_the_apps_reading() {
+        let env = DotEnv::parse(
+            Path::new(".env"),
+            "A=pa$word\nB='dollar${HOME}x'\nC='two\\\\back'\n",
+            &|name| (name == "HOME").then(|| "/root".to_string()),
+        )
+        .unwrap();
+        assert_eq!(env.get("A").unwrap().value, "pa$word");
+        assert_eq!(env.get("B").unwrap().value, "dollar/rootx");
+        assert_eq!(env.get("C").unwrap().value, "two\\back");
+    }
+
+    #[test]
+    fn a_malformed_line_is_named_by_number_column_and_key_never_shown() {
+        let err = parse("A=1\n\ncorrect horse CANARYstaple\n").unwrap_err();
         assert_eq!(err.kind, crate::error::Kind::Usage);
         assert!(err.message.starts_with(".env:3:"), "{}", err.message);
-    }
-
-    #[test]
-    fn a_bad_password_line_is_not_echoed() {
-        let err = parse("REDIS_PASSWORD=\"s3cret\nunterminated").unwrap_err();
+        assert!(err.message.contains("column 9"), "{}", err.message);
+        assert!(!err.message.contains("CANARY") && !err.message.contains("horse"));
+        assert!(!err.message.contains("correct"), "{}", err.message);
+        let err = parse("OPENAI_API_KEY=\"sk-CANARY\nB=1\n").unwrap_err();
         assert!(err.message.starts_with(".env:1:"), "{}", err.message);
-        assert!(!err.message.contains("s3cret"), "{}", err.message);
+        assert!(
+            err.message.contains("key OPENAI_API_KEY"),
+            "{}",
+            err.message
+        );
+        assert!(!err.message.contains("CANARY"), "{}", err.message);
     }
 
     #[test]
-    fn logical_lines_cover_the_text_exactly() {
-        let text = "A=1\r\n# c\n\nB=\"x\ny\"\nC=3";
-        let lines = logical_lines(text);
-        let joined: String = lines.iter().map(|l| &text[l.start..l.end]).collect();
-        assert_eq!(joined, text);
-        let kinds: Vec<_> = lines.iter().map(|l| l.kind).collect();
-        use LineKind::*;
-        assert_eq!(kinds, [Entry, Comment, Blank, Entry, Entry]);
+    fn a_symlink_to_nowhere_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join(".env");
+        std::os::unix::fs::symlink(dir.path().join("gone"), &link).unwrap();
+        let err = DotEnv::load(&link, &|_| None).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Usage);
+        assert!(err.message.contains("does not exist"), "{}", err.message);
+        assert!(!dir.path().join("gone").exists());
     }
 }

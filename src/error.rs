@@ -40,16 +40,50 @@ impl Kind {
     }
 }
 
-/// The exit-code table as `--help` shows it (README carries the same table).
-pub const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0    success (warnings allowed)
-  1    a check failed: verify or doctor found a problem, Redis refused a command
-  2    usage or bad input (flags, .env, redis.conf, values); nothing was changed
-  3    Redis unreachable: refused, timed out, DNS, TLS handshake
-  4    authentication failed: NOAUTH, WRONGPASS, AUTH to a server with no password
-  5    an external program is missing or failed (docker, brew, apt-get, systemctl)
-  130  interrupted (Ctrl-C); anything half-done is rolled back or left as it was";
+impl Kind {
+    /// The line of the exit-code table for this kind, as `--help` shows it (README carries the
+    /// same table).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Kind::Check => {
+                "a check failed: verify or doctor found a problem, Redis refused a command"
+            }
+            Kind::Usage => {
+                "usage or bad input (flags, .env, redis.conf, values); nothing was changed"
+            }
+            Kind::Unreachable => "Redis unreachable: refused, timed out, DNS, TLS handshake",
+            Kind::Auth => {
+                "authentication failed: NOAUTH, WRONGPASS, AUTH to a server with no password"
+            }
+            Kind::External => {
+                "an external program is missing or failed (docker, brew, apt-get, systemctl)"
+            }
+            Kind::Interrupted => {
+                "interrupted (Ctrl-C); anything half-done is rolled back or left as it was"
+            }
+            Kind::BrokenPipe => "stdout was closed (`imcache ... | head`)",
+        }
+    }
+}
+
+/// Every exit code, in the order of the table.
+pub const ALL_KINDS: [Kind; 6] = [
+    Kind::Check,
+    Kind::Usage,
+    Kind::Unreachable,
+    Kind::Auth,
+    Kind::External,
+    Kind::Interrupted,
+];
+
+/// `Exit codes:` and one line per code a command can end with, success first.
+pub fn exit_codes_help(kinds: &[Kind]) -> String {
+    let mut text = String::from("Exit codes:\n  0    success (warnings allowed)");
+    for kind in kinds {
+        text.push_str(&format!("\n  {:<4} {}", kind.exit_code(), kind.meaning()));
+    }
+    text
+}
 
 /// Why a connection or a command failed, finer than `Kind`, for the commands that act on the
 /// cause (doctor picks its fix from it, `--wait` retries only what can go away by waiting).
@@ -86,6 +120,8 @@ pub enum Reason {
     Misconf,
     /// The server is loading its dataset.
     Loading,
+    /// A replica whose link to its master is down refuses to serve (replica-serve-stale-data no).
+    MasterDown,
     /// SELECT of a database the server does not have.
     DbRange,
 }

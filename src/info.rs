@@ -91,13 +91,15 @@ fn parse_keyspace(db: u32, value: &str) -> Option<DbKeys> {
 
 /// Sends one INFO for the given sections (Redis 7 takes several; an empty list is the default
 /// set) and parses the reply.
-pub fn fetch(con: &mut redis::Connection, sections: &[&str]) -> redis::RedisResult<Info> {
+pub fn fetch(con: &mut dyn redis::ConnectionLike, sections: &[&str]) -> redis::RedisResult<Info> {
     let mut cmd = redis::cmd("INFO");
     for section in sections {
         cmd.arg(*section);
     }
-    let text: String = cmd.query(con)?;
-    Ok(Info::parse(&text))
+    // Read as bytes: a value may hold any byte (a config file path in Latin-1, say), and one
+    // such byte must not make a healthy server look like something else.
+    let bytes: Vec<u8> = crate::trace::timed("INFO", || cmd.query(con))?;
+    Ok(Info::parse(&String::from_utf8_lossy(&bytes)))
 }
 
 #[cfg(test)]

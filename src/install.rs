@@ -58,6 +58,7 @@ pub fn docker_container(name: &str) -> Container {
             "container",
             "--format",
             "{{.State.Status}}",
+            "--",
             name,
         ])
         .run(QUERY_TIMEOUT)
@@ -138,14 +139,14 @@ pub enum Os {
     /// Debian, Ubuntu and their derivatives: apt works.
     DebianLike,
     Linux,
-    MacOs,
+    MacOS,
     Windows,
     Other,
 }
 
 pub fn os() -> Os {
     match std::env::consts::OS {
-        "macos" => Os::MacOs,
+        "macos" => Os::MacOS,
         "windows" => Os::Windows,
         "linux" => {
             let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
@@ -189,17 +190,11 @@ pub const APT_REDIS_CONF: &str = "/etc/redis/redis.conf";
 /// The port a redis.conf makes the server listen on (the last `port` line wins, as in Redis);
 /// None when the file cannot be read or sets no port.
 pub fn conf_port(path: &Path) -> Option<u16> {
-    let text = std::fs::read_to_string(path).ok()?;
-    text.lines().rev().find_map(|line| {
-        let mut words = line.split_whitespace();
-        let name = words.next()?;
-        let value = words.next()?;
-        if name.eq_ignore_ascii_case("port") {
-            value.trim_matches('"').parse().ok()
-        } else {
-            None
-        }
-    })
+    let bytes = std::fs::read(path).ok()?;
+    crate::redis_conf::Config::parse(&bytes)
+        .last_value("port")?
+        .parse()
+        .ok()
 }
 
 /// Homebrew's prefix (`brew --prefix`): its redis.conf is `PREFIX/etc/redis.conf`, its log

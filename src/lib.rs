@@ -5,26 +5,37 @@
 //! `Status` after it has shown its own report; `Status::Reported` carries the exit code of a
 //! problem the report already describes, so nothing is printed twice.
 
-pub mod atomic_write;
-pub mod cli;
-pub mod commands;
-pub mod connect;
-pub mod dotenv_file;
-pub mod error;
-pub mod info;
-pub mod install;
-pub mod interrupt;
-pub mod output;
-pub mod policy;
-pub mod probe;
-pub mod process;
-pub mod procfs;
-pub mod redis_conf;
-pub mod settings;
+mod atomic_write;
+mod capability;
+mod cli;
+mod commands;
+mod connect;
+mod docker_names;
+mod dotenv_file;
+mod error;
+mod health;
+mod info;
+mod install;
+mod interrupt;
+mod output;
+mod policy;
+mod probe;
+mod process;
+mod procfs;
+mod provider;
+mod redact;
+mod redis_conf;
+mod settings;
+mod terminal;
+mod trace;
+
+/// What the tests need beside `run`: the completions and man pages as the command line
+/// generates them.
+pub use commands::{completions, man};
 
 use std::ffi::OsString;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Kind, Result, Status};
@@ -33,11 +44,19 @@ use crate::output::Output;
 /// Runs imcache with these arguments (the first is the program name); returns the exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     let args: Vec<OsString> = args.into_iter().collect();
-    let cli = match Cli::try_parse_from(&args) {
+    let cli = match parse(&args) {
         Ok(cli) => cli,
-        Err(err) => return usage_error(&err, &args),
+        Err(Parsed::Clap(err)) => return usage_error(&err, &args),
+        Err(Parsed::Refused(err)) => {
+            let json = args.iter().any(|a| a == "--json");
+            return refuse(&err, json);
+        }
     };
     let out = Output::new(&cli.output, &settings::process_env);
+    // Ctrl-C ends any command at once (exit 130) until it says it must unwind first
+    // (`interrupt::catch`); installed for every command, because a background job of a
+    // non-interactive shell starts with SIGINT ignored.
+    interrupt::install(&out);
     match dispatch(&cli, &out) {
         Ok(status) => status.exit_code(),
         Err(err) => {
@@ -52,6 +71,29 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     }
 }
 
+enum Parsed {
+    Clap(clap::Error),
+    /// The command line parsed, but asks for something imcache refuses (exit 2).
+    Refused(Error),
+}
+
+fn parse(args: &[OsString]) -> std::result::Result<Cli, Parsed> {
+    let cmd = cli::command();
+    let matches = cmd
+        .clone()
+        .try_get_matches_from(args)
+        .map_err(Parsed::Clap)?;
+    if let Some((command, flag)) = cli::help::unused_global(&cmd, &matches) {
+        return Err(Parsed::Refused(
+            Error::usage(format!("`imcache {command}` does not use {flag}"))
+                .with_hint(format!("`imcache {command} --help` lists what it takes")),
+        ));
+    }
+    let cli = Cli::from_arg_matches(&matches).map_err(Parsed::Clap)?;
+    settings::refuse_password_flag(&cli.conn).map_err(Parsed::Refused)?;
+    Ok(cli)
+}
+
 fn dispatch(cli: &Cli, out: &Output) -> Result<Status> {
     let conn = &cli.conn;
     match &cli.command {
@@ -64,33 +106,67 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Status> {
         Command::Keys(args) => commands::keys::run(conn, args, out),
         Command::Inspect(args) => commands::inspect::run(conn, args, out),
         Command::Completions(args) => commands::completions::run(args, out),
+        Command::Man(args) => commands::man::run(args, out),
     }
 }
 
 /// clap's own message for help, version and usage errors (exit 2); with `--json` on the command
 /// line, stdout still gets its one JSON document.
 fn usage_error(err: &clap::Error, args: &[OsString]) -> u8 {
+    let json = args.iter().any(|a| a == "--json");
+    if host_without_value(err) {
+        // redis-cli's habit of `-h` for help: -h is the host here, as it is in redis-cli.
+        return refuse(
+            &Error::usage("-h is the host (as in redis-cli) and needs a value: -h HOST")
+                .with_hint("for help, use --help"),
+            json,
+        );
+    }
     let _ = err.print();
     if !err.use_stderr() {
         return 0;
     }
-    if args.iter().any(|a| a == "--json") {
-        let out = Output::new(
-            &cli::OutputArgs {
-                json: true,
-                color: cli::ColorWhen::Never,
-                ..cli::OutputArgs::default()
-            },
-            &settings::process_env,
-        );
+    if json {
         let message = err
             .kind()
             .as_str()
             .unwrap_or("invalid command line")
             .to_string();
-        let _ = out.error_json(
+        let _ = json_output().error_json(
             &Error::usage(message).with_hint("run `imcache --help` for the command line"),
         );
     }
     Kind::Usage.exit_code()
+}
+
+/// A usage error found before any command ran: on stderr, and as the JSON document with --json.
+fn refuse(err: &Error, json: bool) -> u8 {
+    let out = json_output();
+    let stderr = Output::new(&cli::OutputArgs::default(), &settings::process_env);
+    stderr.error(err);
+    if json {
+        let _ = out.error_json(err);
+    }
+    err.exit_code()
+}
+
+fn json_output() -> Output {
+    Output::new(
+        &cli::OutputArgs {
+            json: true,
+            color: cli::ColorWhen::Never,
+            ..cli::OutputArgs::default()
+        },
+        &settings::process_env,
+    )
+}
+
+fn host_without_value(err: &clap::Error) -> bool {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    matches!(err.kind(), ErrorKind::InvalidValue | ErrorKind::NoEquals)
+        && matches!(
+            err.get(ContextKind::InvalidArg),
+            Some(ContextValue::String(arg)) if arg.starts_with("--host")
+        )
+        && matches!(err.get(ContextKind::InvalidValue), Some(ContextValue::String(v)) if v.is_empty())
 }

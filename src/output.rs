@@ -4,8 +4,6 @@
 
 mod meter;
 
-pub use meter::Meter;
-
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -85,6 +83,11 @@ impl Paint {
 /// Something a command shows: a text form for people, a JSON form (its Serialize) for programs.
 pub trait Report: Serialize {
     fn text(&self, paint: &Paint) -> String;
+
+    /// The text for `--quiet`: only failures, warnings and the final line.
+    fn quiet_text(&self, paint: &Paint) -> String {
+        self.text(paint)
+    }
 }
 
 /// The verdict of one check.
@@ -178,6 +181,23 @@ pub fn render_checklist(checks: &[Check], paint: &Paint) -> String {
     text
 }
 
+/// The checks a quiet report keeps: failures and warnings.
+pub fn problems(checks: &[Check]) -> Vec<Check> {
+    checks
+        .iter()
+        .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
+        .cloned()
+        .collect()
+}
+
+/// Every line of `text` indented by four spaces (a command's output under its step).
+pub fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("    {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// `0.31 ms`, `12 ms`, `1.20 s`.
 pub fn format_ms(ms: f64) -> String {
     if ms < 10.0 {
@@ -186,6 +206,30 @@ pub fn format_ms(ms: f64) -> String {
         format!("{ms:.0} ms")
     } else {
         format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+/// The one output rule of the commands that have `--format`: `--json` is `--format json`, and
+/// two different formats are a usage error; neither is `default`.
+pub fn chosen_format<F: clap::ValueEnum + Copy + PartialEq>(
+    json: bool,
+    format: Option<F>,
+    json_format: F,
+    default: F,
+) -> Result<F> {
+    match (json, format) {
+        (false, format) => Ok(format.unwrap_or(default)),
+        (true, None) => Ok(json_format),
+        (true, Some(format)) if format == json_format => Ok(json_format),
+        (true, Some(other)) => {
+            let name = other
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_string());
+            Err(
+                Error::usage(format!("--json and --format {name} ask for two formats"))
+                    .with_hint("--json is the same as --format json; give one of them"),
+            )
+        }
     }
 }
 
@@ -208,6 +252,9 @@ impl Output {
         let stderr_tty = std::io::stderr().is_terminal();
         // Paint decides per stream; colored's own check only knows stdout.
         colored::control::set_override(true);
+        if args.verbose {
+            crate::trace::enable();
+        }
         Output {
             json: args.json,
             quiet: args.quiet,
@@ -224,10 +271,21 @@ impl Output {
         }
     }
 
+    /// The same settings, with JSON on (`--format json` given without `--json`), so that errors
+    /// before the report come out as a JSON document too.
+    pub fn json_too(&self, json: bool) -> Output {
+        Output {
+            json: self.json || json,
+            ..self.clone()
+        }
+    }
+
     /// Shows a report: its JSON on stdout with `--json`, its text otherwise.
     pub fn emit<R: Report>(&self, report: &R) -> Result<()> {
         if self.json {
             self.emit_json(report)
+        } else if self.quiet {
+            self.print(&report.quiet_text(&self.stdout))
         } else {
             self.print(&report.text(&self.stdout))
         }
@@ -272,6 +330,12 @@ impl Output {
         }
     }
 
+    /// `error: ...` on stderr, one line, even with `--quiet` and `--json`: the verdict of a check
+    /// command for the CI logs that read stderr first.
+    pub fn failure_summary(&self, message: &str) {
+        self.stderr_line(&format!("{} {message}", self.stderr.red("error:")));
+    }
+
     /// `warning: ...` on stderr, even with `--quiet`.
     pub fn warn(&self, message: &str) {
         self.stderr_line(&format!("{} {message}", self.stderr.yellow("warning:")));
@@ -305,8 +369,12 @@ impl Output {
 
     /// Starts a step: a spinner with the elapsed time on a terminal, `==> label` otherwise.
     pub fn step(&self, label: &str) -> Progress<'_> {
-        let bar = if self.stderr_tty && !self.quiet {
-            let bar = indicatif::ProgressBar::new_spinner();
+        // With --verbose the trace lines would tear a spinner apart: plain lines instead.
+        let bar = if self.stderr_tty && !self.quiet && !self.verbose {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::term_like(Box::new(crate::terminal::SpinnerTarget)),
+            );
             // indicatif styles by its own rules; colour follows ours (NO_COLOR, --color).
             let template = match self.stderr.on {
                 true => "{spinner} {msg} {elapsed:.dim}",
@@ -366,11 +434,14 @@ pub struct Progress<'a> {
 }
 
 impl Progress<'_> {
-    /// Replaces the step's label (for example with the time waited so far).
+    /// Replaces the step's label (the spinner shows the time; a log line says it).
     pub fn update(&self, message: &str) {
         match &self.bar {
             Some(bar) => bar.set_message(message.to_string()),
-            None => self.out.detail(&format!("    {message}")),
+            None => self.out.detail(&format!(
+                "    {message} ({:.1}s)",
+                self.started.elapsed().as_secs_f64()
+            )),
         }
     }
 
@@ -389,10 +460,13 @@ impl Progress<'_> {
             paint.dim(&format_ms(round_ms(took)))
         );
         match &self.bar {
+            // Ctrl-C: the command's report says it once.
+            Some(bar) if crate::interrupt::interrupted() => bar.finish_and_clear(),
             Some(bar) => {
                 bar.finish_and_clear();
                 self.out.info(&line);
             }
+            None if crate::interrupt::interrupted() => {}
             None if status == CheckStatus::Fail || status == CheckStatus::Warn => {
                 self.out.info(&format!("    {line}"))
             }

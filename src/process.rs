@@ -26,7 +26,6 @@ pub struct Finished {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
-    pub took: Duration,
     pub timed_out: bool,
 }
 
@@ -40,6 +39,18 @@ impl Finished {
         let both = format!("{}\n{}", self.stdout.trim_end(), self.stderr.trim_end());
         let kept: Vec<&str> = both.trim().lines().rev().take(lines).collect();
         kept.into_iter().rev().collect::<Vec<_>>().join("\n")
+    }
+
+    /// How an unsuccessful run ended: `failed (exit 1)`, `was killed by a signal`, or `did not
+    /// finish within 60s` (`timeout` is the limit it was run with).
+    pub fn how_it_failed(&self, timeout: Duration) -> String {
+        if self.timed_out {
+            return format!("did not finish within {}s", timeout.as_secs_f64());
+        }
+        match self.code {
+            Some(code) => format!("failed (exit {code})"),
+            None => String::from("was killed by a signal"),
+        }
     }
 }
 
@@ -87,6 +98,7 @@ impl Cmd {
     /// not installed is an external-program error that says so.
     pub fn run(&self, timeout: Duration) -> Result<Finished> {
         let started = Instant::now();
+        crate::trace::program(&self.display());
         let mut command = Command::new(&self.program);
         command
             .args(&self.args)
@@ -132,7 +144,7 @@ impl Cmd {
                 }
             }
         };
-        Ok(Finished {
+        let finished = Finished {
             code: if timed_out {
                 None
             } else {
@@ -140,33 +152,14 @@ impl Cmd {
             },
             stdout: stdout.join().unwrap_or_default(),
             stderr: stderr.join().unwrap_or_default(),
-            took: started.elapsed(),
             timed_out,
-        })
-    }
-
-    /// Runs the program and requires exit code 0; otherwise an external-program error carrying
-    /// the tail of its output.
-    pub fn run_checked(&self, timeout: Duration) -> Result<Finished> {
-        let finished = self.run(timeout)?;
-        if finished.success() {
-            return Ok(finished);
-        }
-        let how = if finished.timed_out {
-            format!("did not finish within {}s", timeout.as_secs_f64())
-        } else {
-            match finished.code {
-                Some(code) => format!("failed (exit {code})"),
-                None => String::from("was killed by a signal"),
-            }
         };
-        let tail = finished.output_tail(12);
-        let mut message = format!("`{}` {how}", self.display());
-        if !tail.is_empty() {
-            message.push_str(":\n");
-            message.push_str(&indent(&tail, "    "));
-        }
-        Err(Error::external(message))
+        let how = match finished.success() {
+            true => String::from("exit 0"),
+            false => finished.how_it_failed(timeout),
+        };
+        crate::trace::program_ended(&how, started.elapsed());
+        Ok(finished)
     }
 }
 
@@ -189,13 +182,6 @@ fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<S
         }
         String::from_utf8_lossy(&bytes).into_owned()
     })
-}
-
-fn indent(text: &str, prefix: &str) -> String {
-    text.lines()
-        .map(|line| format!("{prefix}{line}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[cfg(test)]
@@ -234,11 +220,12 @@ mod tests {
 
     #[test]
     fn failures_carry_the_output_and_timeouts_kill() {
-        let err = Cmd::new("sh")
+        let failed = Cmd::new("sh")
             .args(["-c", "echo boom >&2; exit 3"])
-            .run_checked(Duration::from_secs(5))
-            .unwrap_err();
-        assert!(err.message.contains("exit 3") && err.message.contains("boom"));
+            .run(Duration::from_secs(5))
+            .unwrap();
+        let how = failed.how_it_failed(Duration::from_secs(5));
+        assert!(how.contains("exit 3") && failed.output_tail(5).contains("boom"));
         let slow = Cmd::new("sleep")
             .arg("5")
             .run(Duration::from_millis(50))

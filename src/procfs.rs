@@ -223,11 +223,6 @@ pub fn is_stopped(pid: u32) -> bool {
     matches!(process_state(pid), Some('T' | 't'))
 }
 
-/// The effective user id of a process.
-pub fn process_uid(pid: u32) -> Option<u32> {
-    process_owner(pid).map(|(uid, _)| uid)
-}
-
 /// The effective user and group ids of a process.
 pub fn process_owner(pid: u32) -> Option<(u32, u32)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -402,7 +397,7 @@ mod tests {
     fn this_process_is_seen() {
         let me = std::process::id();
         assert!(matches!(process_state(me), Some('R' | 'S')));
-        assert!(process_uid(me).is_some());
+        assert!(process_owner(me).is_some());
         assert!(!process_cmdline(me).is_empty());
     }
 }

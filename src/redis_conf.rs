@@ -10,8 +10,8 @@
 pub mod edit;
 pub mod values;
 
-pub use edit::{Change, Edit, Override, Tuning, apply};
-pub use values::{SaveRules, Size, parse_policy, parse_size};
+pub use edit::{Change, Edit, Tuning, apply};
+pub use values::{SaveRules, Size, parse_policy};
 
 /// What a line is to redis-server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,7 +101,8 @@ impl Config {
         Config { lines }
     }
 
-    pub fn to_bytes(&self) -> Vec<u8> {
+    #[cfg(test)]
+    fn to_bytes(&self) -> Vec<u8> {
         self.lines
             .iter()
             .flat_map(|l| l.raw.iter().copied())

@@ -127,11 +127,19 @@ pub struct Settings {
     pub password: Setting<Option<Secret>>,
     pub tls: Setting<bool>,
     pub cacert: Setting<Option<PathBuf>>,
+    /// A unix socket to connect to instead of host and port.
+    pub socket: Setting<Option<PathBuf>>,
+    /// The client certificate and its key, presented in the TLS handshake.
+    pub cert: Setting<Option<PathBuf>>,
+    pub key: Setting<Option<PathBuf>>,
     pub insecure: bool,
     pub timeout: Duration,
     /// The .env file that was read (or would be read: `found` says whether it exists).
     pub env_file: PathBuf,
     pub env_file_found: bool,
+    /// Lines of the .env file that imcache's earlier reader (dotenvy) read differently from the
+    /// app's python-dotenv, worded for a warning; the values used are python-dotenv's.
+    pub notices: Vec<String>,
 }
 
 /// Where values other than flags come from; the process environment in real runs.
@@ -146,6 +154,8 @@ struct UrlParts {
     user: Option<String>,
     password: Option<Secret>,
     tls: bool,
+    /// `unix://` and `redis+unix://` URLs name a socket instead of a host.
+    socket: Option<PathBuf>,
 }
 
 /// One layer's raw values (flags, the environment, or the .env file).
@@ -159,13 +169,16 @@ struct Raw {
     password: Option<(String, Source)>,
     tls: Option<(String, Source)>,
     cacert: Option<(String, Source)>,
+    socket: Option<(String, Source)>,
+    cert: Option<(String, Source)>,
+    key: Option<(String, Source)>,
 }
 
 impl Settings {
     /// Resolves the settings; a malformed .env or a bad value is a usage error naming its source.
     pub fn resolve(args: &ConnArgs, lookup: Lookup) -> Result<Settings> {
         let env_file = env_file_path(args);
-        let dotenv = DotEnv::load(&env_file)?;
+        let dotenv = DotEnv::load(&env_file, lookup)?;
         Self::from_layers(args, lookup, &dotenv)
     }
 
@@ -173,13 +186,10 @@ impl Settings {
     /// (doctor reports it as a finding instead of stopping).
     pub fn resolve_lenient(args: &ConnArgs, lookup: Lookup) -> (Result<Settings>, Option<Error>) {
         let env_file = env_file_path(args);
-        match DotEnv::load(&env_file) {
+        match DotEnv::load(&env_file, lookup) {
             Ok(dotenv) => (Self::from_layers(args, lookup, &dotenv), None),
             Err(err) => {
-                let empty = DotEnv {
-                    path: env_file,
-                    ..DotEnv::default()
-                };
+                let empty = DotEnv::missing(&env_file);
                 (Self::from_layers(args, lookup, &empty), Some(err))
             }
         }
@@ -259,17 +269,61 @@ impl Settings {
                 None => pick_any(|r| &r.password),
             }
             .map(|(v, s)| (Secret::new(v), s));
-            match part.or(url_password) {
+            // redis-cli's own variable comes after every REDIS_PASSWORD and URL password.
+            let rediscli = lookup(REDISCLI_AUTH)
+                .map(|v| (Secret::new(v), Source::new(Layer::Env, REDISCLI_AUTH)));
+            match part.or(url_password).or(rediscli) {
                 Some((value, source)) => {
                     Setting::new(Some(value).filter(|v| !v.expose().is_empty()), source)
                 }
                 None => Setting::new(None, Source::default_value()),
             }
         };
-        let cacert = match layers.iter().find_map(|raw| raw.cacert.clone()) {
+        let path = |field: fn(&Raw) -> &Option<(String, Source)>| match pick_any(field) {
             Some((value, source)) => Setting::new(Some(PathBuf::from(value)), source),
             None => Setting::new(None, Source::default_value()),
         };
+        let cacert = path(|r| &r.cacert);
+        let cert = path(|r| &r.cert);
+        let key = path(|r| &r.key);
+        if cert.value.is_some() != key.value.is_some() {
+            let (given, missing) = match cert.value.is_some() {
+                true => (&cert.source, "--key (REDIS_TLS_KEY)"),
+                false => (&key.source, "--cert (REDIS_TLS_CERT)"),
+            };
+            return Err(Error::usage(format!(
+                "{given}: a client certificate needs both the certificate and its key"
+            ))
+            .with_hint(format!("add {missing}")));
+        }
+        // A socket (from a flag, the environment, .env or a unix:// URL) is used unless a host or
+        // port comes from a higher layer: `-p 6380` beats a REDIS_SOCKET in .env.
+        let socket_part = match &url_parts {
+            Some((parts, source)) if parts.socket.is_some() => pick(|r| &r.socket).or_else(|| {
+                parts
+                    .socket
+                    .as_ref()
+                    .map(|p| (p.display().to_string(), source.clone()))
+            }),
+            _ => pick_any(|r| &r.socket),
+        };
+        let socket = match socket_part {
+            Some((value, source))
+                if [&host.source, &port.source]
+                    .iter()
+                    .all(|s| s.is_default() || rank(s) >= rank(&source)) =>
+            {
+                Setting::new(Some(PathBuf::from(value)), source)
+            }
+            _ => Setting::new(None, Source::default_value()),
+        };
+        if socket.value.is_some() && tls.value {
+            return Err(Error::usage(format!(
+                "{}: TLS is for TCP ports; Redis serves a unix socket in plain (TLS from {})",
+                socket.source, tls.source
+            ))
+            .with_hint("drop --tls / REDIS_TLS for the socket, or connect to the tls-port"));
+        }
 
         Ok(Settings {
             url: Setting::new(
@@ -285,27 +339,42 @@ impl Settings {
             password,
             tls,
             cacert,
+            socket,
+            cert,
+            key,
             insecure: args.insecure,
             timeout: args.timeout,
             env_file: dotenv.path.clone(),
             env_file_found: dotenv.found,
+            notices: dotenv
+                .notices(&VARS)
+                .into_iter()
+                .map(|notice| notice.message)
+                .collect(),
         })
     }
 
-    /// `redis://[user@]host:port/db` (rediss:// with TLS); never a password.
+    /// `redis://[user@]host:port/db` (rediss:// with TLS, `unix://[user@]/path?db=N` for a
+    /// socket, the form redis-py reads); never a password.
     pub fn target(&self) -> String {
-        let scheme = if self.tls.value { "rediss" } else { "redis" };
         let user = self
             .user
             .value
             .as_deref()
             .map(|u| format!("{}@", url_encode(u)))
             .unwrap_or_default();
+        if let Some(path) = &self.socket.value {
+            return format!("unix://{user}{}?db={}", path.display(), self.db.value);
+        }
+        let scheme = if self.tls.value { "rediss" } else { "redis" };
         format!("{scheme}://{user}{}/{}", self.address(), self.db.value)
     }
 
-    /// `host:port`, with brackets around an IPv6 address.
+    /// `host:port`, with brackets around an IPv6 address; the path of a unix socket.
     pub fn address(&self) -> String {
+        if let Some(path) = &self.socket.value {
+            return path.display().to_string();
+        }
         if self.host.value.contains(':') {
             format!("[{}]:{}", self.host.value, self.port.value)
         } else {
@@ -313,14 +382,54 @@ impl Settings {
         }
     }
 
-    /// True when the server is on this machine (loopback or this host's name).
-    pub fn is_local(&self) -> bool {
-        let host = self.host.value.as_str();
-        host == "localhost"
-            || host
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
+    /// An imcache variable that is not a connection setting (IMCACHE_KEY_PREFIX ...): the process
+    /// environment, then the .env file, with where it came from.
+    pub fn var(&self, name: &str) -> Option<Setting<String>> {
+        if let Some(value) = process_env(name) {
+            return Some(Setting::new(value, Source::new(Layer::Env, name)));
+        }
+        let dotenv = DotEnv::load(&self.env_file, &process_env).ok()?;
+        dotenv.get(name).map(|entry| {
+            Setting::new(
+                entry.value.clone(),
+                Source::new(Layer::DotEnv { line: entry.line }, name),
+            )
+        })
     }
+
+    /// True when the server is on this machine.
+    pub fn is_local(&self) -> bool {
+        self.socket.value.is_some() || is_this_machine(&self.host.value)
+    }
+}
+
+/// A host name or address that reaches this machine: `localhost`, a loopback address, or the
+/// wildcard address (which the kernel routes to this machine), with or without IPv6 brackets.
+pub fn is_this_machine(host: &str) -> bool {
+    let host = host.trim_matches(['[', ']']);
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified())
+}
+
+/// redis-cli's password variable, read after REDIS_PASSWORD.
+const REDISCLI_AUTH: &str = "REDISCLI_AUTH";
+
+/// redis-cli's `-a PASSWORD` is refused: a process's arguments are visible to every user of the
+/// machine (`ps`), so the message names the three ways that keep the password out of them.
+pub fn refuse_password_flag(args: &ConnArgs) -> Result<()> {
+    if args.pass.is_none() {
+        return Ok(());
+    }
+    Err(Error::usage(
+        "-a/--pass is refused: a password on the command line is visible to every user of this \
+         machine in `ps`",
+    )
+    .with_hint(
+        "set REDIS_PASSWORD in the environment or the .env file, type it with --askpass, or set \
+         REDISCLI_AUTH as for redis-cli",
+    ))
 }
 
 fn env_file_path(args: &ConnArgs) -> PathBuf {
@@ -339,7 +448,7 @@ fn rank(source: &Source) -> u8 {
     }
 }
 
-const VARS: [&str; 8] = [
+const VARS: [&str; 11] = [
     "REDIS_URL",
     "REDIS_HOST",
     "REDIS_PORT",
@@ -348,6 +457,9 @@ const VARS: [&str; 8] = [
     "REDIS_PASSWORD",
     "REDIS_TLS",
     "REDIS_CACERT",
+    "REDIS_SOCKET",
+    "REDIS_TLS_CERT",
+    "REDIS_TLS_KEY",
 ];
 
 impl Raw {
@@ -361,10 +473,10 @@ impl Raw {
             user: args.user.clone().map(|v| (v, flag("--user"))),
             password: None,
             tls: args.tls.then(|| ("true".to_string(), flag("--tls"))),
-            cacert: args
-                .cacert
-                .as_ref()
-                .map(|v| (v.to_string_lossy().into_owned(), flag("--cacert"))),
+            cacert: path_flag(&args.cacert, "--cacert"),
+            socket: path_flag(&args.socket, "--socket"),
+            cert: path_flag(&args.cert, "--cert"),
+            key: path_flag(&args.key, "--key"),
         }
     }
 
@@ -386,7 +498,19 @@ impl Raw {
     /// Empty values count as unset, except for the user and password, where an empty value
     /// says "none" (`REDIS_PASSWORD=` in a .env file means no password, not "look further").
     fn from_vars(get: impl Fn(&str) -> Option<(String, Source)>) -> Raw {
-        let [url, host, port, db, user, password, tls, cacert] = VARS.map(|name| {
+        let [
+            url,
+            host,
+            port,
+            db,
+            user,
+            password,
+            tls,
+            cacert,
+            socket,
+            cert,
+            key,
+        ] = VARS.map(|name| {
             get(name).filter(|(v, _)| {
                 !v.is_empty() || name == "REDIS_PASSWORD" || name == "REDIS_USERNAME"
             })
@@ -400,8 +524,20 @@ impl Raw {
             password,
             tls,
             cacert,
+            socket,
+            cert,
+            key,
         }
     }
+}
+
+fn path_flag(value: &Option<PathBuf>, flag: &str) -> Option<(String, Source)> {
+    value.as_ref().map(|v| {
+        (
+            v.to_string_lossy().into_owned(),
+            Source::new(Layer::Flag, flag),
+        )
+    })
 }
 
 fn parse_port(value: &str, source: &Source) -> Result<u16> {
@@ -433,16 +569,20 @@ fn parse_bool(value: &str, source: &Source) -> Result<bool> {
 
 fn parse_url(text: &str, source: &Source) -> Result<UrlParts> {
     let bad = |why: &str| {
-        Error::usage(format!("{source}: {why}"))
-            .with_hint("write redis://[user:password@]host[:port][/db] or rediss://... for TLS")
+        Error::usage(format!("{source}: {why}")).with_hint(
+            "write redis://[user:password@]host[:port][/db], rediss://... for TLS, or \
+             unix:///path/to/redis.sock[?db=N] for a unix socket",
+        )
     };
     let url = url::Url::parse(text.trim()).map_err(|_| bad("not a valid URL"))?;
+    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
     let tls = match url.scheme() {
         "redis" => false,
         "rediss" => true,
+        "unix" | "redis+unix" => return parse_unix_url(&url, &bad),
         other => {
             return Err(bad(&format!(
-                "the scheme '{other}' is not redis:// or rediss://"
+                "the scheme '{other}' is not redis://, rediss:// or unix://"
             )));
         }
     };
@@ -456,21 +596,52 @@ fn parse_url(text: &str, source: &Source) -> Result<UrlParts> {
             .parse::<u32>()
             .map_err(|_| bad(&format!("'/{path}' is not a database number")))?,
     };
-    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
     let user = Some(decode(url.username())).filter(|u| !u.is_empty());
     let password = url.password().map(|p| Secret::new(decode(p)));
-    let mut redacted = url.clone();
-    if password.is_some() {
-        let _ = redacted.set_password(Some("****"));
-    }
     Ok(UrlParts {
-        redacted: redacted.to_string(),
+        socket: None,
+        redacted: crate::redact::url(url.as_str()),
         host: strip_brackets(host),
         port: url.port().unwrap_or(DEFAULT_PORT),
         db,
         user,
         password,
         tls,
+    })
+}
+
+/// `unix:///path/redis.sock?db=N` (redis-py's form; `password=` and `user`@ as it reads them)
+/// and `redis+unix:///path?db=N` (celery's).
+fn parse_unix_url(url: &url::Url, bad: &dyn Fn(&str) -> Error) -> Result<UrlParts> {
+    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let path = decode(url.path());
+    if path.is_empty() || path == "/" {
+        return Err(bad("the URL names no socket path"));
+    }
+    let mut db = 0;
+    let mut password = url.password().map(|p| Secret::new(decode(p)));
+    let mut user = Some(decode(url.username())).filter(|u| !u.is_empty());
+    for (name, value) in url.query_pairs() {
+        match name.as_ref() {
+            "db" => {
+                db = value
+                    .parse::<u32>()
+                    .map_err(|_| bad(&format!("db={value} is not a database number")))?;
+            }
+            "password" => password = Some(Secret::new(value.into_owned())),
+            "username" | "user" => user = Some(value.into_owned()).filter(|u| !u.is_empty()),
+            _ => {}
+        }
+    }
+    Ok(UrlParts {
+        redacted: format!("{}://{path}?db={db}", url.scheme()),
+        host: DEFAULT_HOST.to_string(),
+        port: DEFAULT_PORT,
+        db,
+        user,
+        password,
+        tls: false,
+        socket: Some(PathBuf::from(path)),
     })
 }
 
@@ -511,7 +682,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let dotenv = DotEnv::parse(Path::new(".env"), dotenv)?;
+        let dotenv = DotEnv::parse(Path::new(".env"), dotenv, &|k| vars.get(k).cloned())?;
         Settings::from_layers(&args, &|k| vars.get(k).cloned(), &dotenv)
     }
 
@@ -609,6 +780,25 @@ mod tests {
         .unwrap();
         assert!(s.password.value.is_none());
         assert_eq!(s.password.source.label(), "env");
+    }
+
+    #[test]
+    fn rediscli_auth_comes_after_redis_password() {
+        let s = resolve(args(), &[("REDISCLI_AUTH", "cli")], "").unwrap();
+        assert_eq!(s.password.value.as_ref().unwrap().expose(), "cli");
+        assert_eq!(s.password.source.to_string(), "env REDISCLI_AUTH");
+        let s = resolve(
+            args(),
+            &[("REDISCLI_AUTH", "cli")],
+            "REDIS_PASSWORD=fromfile\n",
+        )
+        .unwrap();
+        assert_eq!(s.password.value.as_ref().unwrap().expose(), "fromfile");
+        let s = resolve(args(), &[("REDISCLI_AUTH", "cli")], "REDIS_PASSWORD=\n").unwrap();
+        assert!(
+            s.password.value.is_none(),
+            "an empty REDIS_PASSWORD says none"
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `UPDATE_COMPLETIONS=1 cargo test completions` rewrites them.
 
 use clap_complete::Shell;
-use imcache::commands::completions::{file_name, generate};
+use imcache::completions::{file_name, generate};
 
 use crate::harness::Imcache;
 

@@ -5,14 +5,19 @@
 
 pub mod cmd;
 pub mod fake;
+pub mod fake_redis;
+pub mod loaders;
 pub mod net;
+pub mod pty;
 pub mod server;
 pub mod tls;
 
 #[allow(unused_imports)]
-pub use cmd::{Imcache, Run};
+pub use cmd::{Imcache, Run, Running};
 #[allow(unused_imports)]
 pub use fake::FakeBin;
+#[allow(unused_imports)]
+pub use fake_redis::FakeRedis;
 #[allow(unused_imports)]
 pub use net::{HttpServer, SilentListener, free_port};
 #[allow(unused_imports)]

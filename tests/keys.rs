@@ -622,13 +622,26 @@ fn the_policy_patterns_match_what_the_server_matches() {
                 break;
             }
         }
-        by_server.sort();
-        let mut by_us: Vec<Vec<u8>> = names
-            .iter()
-            .map(|n| n.as_bytes().to_vec())
-            .filter(|n| imcache::policy::glob::matches(pattern.as_bytes(), n))
-            .collect();
-        by_us.sort();
-        assert_eq!(by_us, by_server, "pattern {pattern:?}");
+        // The same pattern as the only one of a policy: the keys imcache puts in its tier.
+        let dir = tempfile::tempdir().unwrap();
+        let policy = dir.path().join("imcache.toml");
+        std::fs::write(
+            &policy,
+            format!("[[tier]]\nname = \"t\"\nmin_ttl = 0\nmax_ttl = 1\npatterns = ['{pattern}']\n"),
+        )
+        .unwrap();
+        let doc: Doc = Imcache::new()
+            .server(&server)
+            .dir(dir.path())
+            .args(["keys", "--json", "--fail-on", "none"])
+            .run()
+            .success()
+            .json();
+        let by_us = doc.tier("t").keys as usize;
+        assert_eq!(
+            by_us,
+            by_server.len(),
+            "pattern {pattern:?}: server {by_server:?}"
+        );
     }
 }

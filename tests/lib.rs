@@ -8,11 +8,18 @@ mod harness;
 
 mod cli;
 mod completions;
+mod connect;
 mod doctor;
+mod dotenv;
 mod env;
+mod habits;
 mod inspect;
 mod keys;
+mod man;
 mod metrics;
+mod restricted;
+mod secrets;
 mod setup;
 mod tune;
 mod verify;
+mod watch;

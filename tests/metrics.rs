@@ -949,6 +949,7 @@ impl Watch {
             stderr,
             took,
             dir: std::env::temp_dir(),
+            max_rss_kb: 0,
         }
     }
 }
@@ -958,49 +959,4 @@ impl Drop for Watch {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-#[test]
-fn on_a_terminal_a_watch_redraws_in_place_with_a_sparkline() {
-    let server = RedisServer::start();
-    drive_traffic(&server, 1, 0);
-    // `script` (util-linux) gives the watch a pseudo-terminal as its stdout.
-    let command = format!(
-        "{} -H 127.0.0.1 -p {} metrics --watch 0.2 --count 3",
-        shlex::try_quote(BIN).unwrap(),
-        server.port
-    );
-    let output = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TERM", "xterm")
-        .stdin(Stdio::null())
-        .output()
-        .expect("script (util-linux) runs");
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{text}");
-    // Each frame after the first moves the cursor up over the last one and clears below it.
-    let redraw = "A\r\u{1b}[J";
-    let mut frame_start = 0;
-    let mut redraws = 0;
-    for (at, _) in text.match_indices(redraw) {
-        let escape = text[..at].rfind("\u{1b}[").expect("an escape before A");
-        let up: usize = text[escape + 2..at].parse().expect("a line count");
-        assert_eq!(
-            up,
-            text[frame_start..escape].matches('\n').count(),
-            "the cursor goes up exactly over the last frame: {text:?}"
-        );
-        frame_start = at + redraw.len();
-        redraws += 1;
-    }
-    assert_eq!(redraws, 2, "{text:?}");
-    for n in 1..=3 {
-        assert!(text.contains(&format!("sample {n}")), "{text}");
-    }
-    assert!(text.contains("Ctrl-C to stop"));
-    assert!(text.contains("last 0.2 s"), "{text}");
-    assert!(text.contains("hit rate trend"), "{text}");
-    assert!(text.contains('\u{1b}'), "colour on a terminal");
 }

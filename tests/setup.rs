@@ -4,7 +4,8 @@
 //! any), the .env read back with dotenvy, its mode and its untouched lines, idempotence, and
 //! every way a run stops, with its exit code and .env left as it was.
 
-mod fakes;
+pub(crate) mod fakes;
+mod injection;
 
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
@@ -51,7 +52,7 @@ impl Doc {
 
 const NAME: &str = "interviewmaster-redis";
 
-fn docker_setup(docker: &FakeDocker, dir: &Path, port: u16) -> Imcache {
+pub(crate) fn docker_setup(docker: &FakeDocker, dir: &Path, port: u16) -> Imcache {
     Imcache::new().dir(dir).path_first(docker.path()).args([
         "setup",
         "docker",
@@ -112,7 +113,7 @@ fn docker_creates_a_container_proves_it_and_records_it_once() {
     assert!(doc.steps.iter().all(|s| s.status == "pass"), "{doc:#?}");
     assert!(doc.step("wait").ms > 0.0);
     let publish = format!("127.0.0.1:{port}:6379");
-    let expected_run = strings(&["run", "--name", NAME, "-p", &publish, "-d", "redis:7"]);
+    let expected_run = strings(&["run", "--name", NAME, "-p", &publish, "-d", "--", "redis:7"]);
     assert_eq!(docker.runs(), std::slice::from_ref(&expected_run));
     assert_eq!(doc.plan, [format!("docker {}", expected_run.join(" "))]);
 
@@ -169,7 +170,7 @@ fn a_password_reaches_the_container_through_the_environment_only() {
     let docker = FakeDocker::new();
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
-    let password = "p@ss w'rd $HOME #1 \\ ünï \"q\"";
+    let password = "p@ss w0rd $HOME #1 \\ ünï `q` \"x";
     let run = docker_setup(&docker, dir.path(), port)
         .env("REDIS_PASSWORD", password)
         .args(["--require-pass", "--yes", "--json"])
@@ -190,6 +191,7 @@ fn a_password_reaches_the_container_through_the_environment_only() {
             "-e",
             "REDIS_PASSWORD",
             "-d",
+            "--",
             "redis:7",
             "sh",
             "-c",
@@ -248,7 +250,7 @@ fn a_stopped_container_is_started_not_recreated() {
     let doc: Doc = run.json();
     assert!(doc.step("container").detail.contains("exited"), "{doc:#?}");
     assert!(docker.runs().is_empty());
-    assert!(docker.calls().contains(&strings(&["start", NAME])));
+    assert!(docker.calls().contains(&strings(&["start", "--", NAME])));
     assert_eq!(doc.names()[4], "docker_start");
 }
 
@@ -384,7 +386,10 @@ fn port_already_allocated_removes_the_half_made_container() {
     let doc: Doc = run.json();
     assert!(doc.step("docker_run").detail.contains("already allocated"));
     assert_eq!(doc.step("undo").status, "pass");
-    assert_eq!(docker.calls().last().unwrap(), &strings(&["rm", NAME]));
+    assert_eq!(
+        docker.calls().last().unwrap(),
+        &strings(&["rm", "--", NAME])
+    );
     assert_eq!(
         std::fs::read_to_string(dir.path().join(".env")).unwrap(),
         "APP=1\n"
@@ -425,7 +430,7 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
         run.stdout,
         format!(
             "docker run --name interviewmaster-redis -p 127.0.0.1:{port}:6379 -e REDIS_PASSWORD \
-             -d redis:7 sh -c 'exec redis-server --requirepass \"$REDIS_PASSWORD\"'\n"
+             -d -- redis:7 sh -c 'exec redis-server --requirepass \"$REDIS_PASSWORD\"'\n"
         )
     );
     assert!(run.stderr.contains("then: wait for PONG"), "{}", run.stderr);
@@ -483,7 +488,7 @@ fn bad_input_is_exit_2_before_any_command() {
         .args(["--yes"])
         .run()
         .code(2)
-        .stderr_has("REDIS_PASSWORD: the value contains a line break")
+        .stderr_has("REDIS_PASSWORD: the value holds a line break")
         .never_shows("two\nlines");
     std::fs::write(&env_path, "APP=1\nthis is not a pair\n").unwrap();
     docker_setup(&docker, dir.path(), free_port())
@@ -704,7 +709,7 @@ fn cloud_with_a_wrong_password_is_exit_4_and_writes_nothing() {
 fn env_format_env_quotes_values_the_way_setup_writes_them() {
     let run = Imcache::new()
         .env("REDIS_HOST", "cache host")
-        .env("REDIS_USERNAME", "it's $me")
+        .env("REDIS_USERNAME", "it is $me")
         .args(["env", "--format", "env"])
         .run()
         .success();
@@ -712,5 +717,17 @@ fn env_format_env_quotes_values_the_way_setup_writes_them() {
         .map(|item| item.expect("env --format env prints valid .env lines"))
         .collect();
     assert_eq!(read["REDIS_HOST"], "cache host");
-    assert_eq!(read["REDIS_USERNAME"], "it's $me");
+    assert_eq!(read["REDIS_USERNAME"], "it is $me");
+    // A value no .env form carries is left out, saying why, as setup would refuse it.
+    let run = Imcache::new()
+        .env("REDIS_USERNAME", "it's $me")
+        .args(["env", "--format", "env"])
+        .run()
+        .success();
+    assert!(
+        run.stdout
+            .contains("# REDIS_USERNAME is left out: it holds both `'` and `$`"),
+        "{}",
+        run.stdout
+    );
 }

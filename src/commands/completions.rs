@@ -1,10 +1,9 @@
 //! `imcache completions <SHELL>`: shell completions generated from the command line itself, so
 //! they cannot drift from it. The same text is committed under completions/ (a test compares).
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::{self, CompletionsArgs};
 use crate::error::{Result, Status};
 use crate::output::Output;
 
@@ -16,7 +15,7 @@ pub fn run(args: &CompletionsArgs, out: &Output) -> Result<Status> {
 /// The completion script for one shell.
 pub fn generate(shell: Shell) -> String {
     let mut buffer = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "imcache", &mut buffer);
+    clap_complete::generate(shell, &mut cli::command(), "imcache", &mut buffer);
     String::from_utf8_lossy(&buffer).into_owned()
 }
 

@@ -12,6 +12,7 @@
 
 mod access;
 mod conf_file;
+mod fixes;
 mod health;
 mod host;
 mod memory;
@@ -25,19 +26,20 @@ mod sources;
 mod tcp;
 mod unanswered;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::cli::{ConnArgs, DoctorArgs};
-use crate::commands::verify;
+use crate::connect::Link;
 use crate::error::{Kind, Result, Status};
 use crate::output::{Check, CheckStatus, Output};
 use crate::settings::{Settings, process_env};
 
+use crate::capability::Refusal;
 use crate::procfs::Machine;
-use memory::TuneFix;
-use report::DoctorReport;
+use crate::provider::Provider;
+use fixes::TuneFix;
+use report::{COULD_NOT_RUN, DoctorReport};
 use server::Server;
-use sources::Profile;
 
 /// The checks that need a connected server, in report order (latency and version come after
 /// the host checks).
@@ -65,6 +67,9 @@ pub fn run(conn: &ConnArgs, args: &DoctorArgs, out: &Output) -> Result<Status> {
         progress.finish(status, &format!("{} checks", report.checks.len()));
     }
     out.emit(&report)?;
+    if let Some(line) = report.failure_line() {
+        out.failure_summary(&line);
+    }
     Ok(match report.ok {
         true => Status::Success,
         false => Status::Reported(Kind::Check),
@@ -90,7 +95,7 @@ fn diagnose(conn: &ConnArgs, args: &DoctorArgs) -> DoctorReport {
     let reached = reach::diagnose(&settings, &machine);
     checks.extend(reached.checks);
     let examined = match reached.conn {
-        Some(mut conn) => examine(&settings, &mut conn.con, &machine),
+        Some(mut conn) => examine(&settings, &mut conn.con, &machine, args.sample),
         None => Examined::skipped(&reached.skip_reason),
     };
     checks.extend(examined.checks);
@@ -99,7 +104,7 @@ fn diagnose(conn: &ConnArgs, args: &DoctorArgs) -> DoctorReport {
     checks.push(examined.latency);
     checks.push(examined.version);
     if let Some(url) = &args.health_url {
-        checks.push(verify::health_check(url, settings.timeout));
+        checks.push(crate::health::check(url, settings.timeout));
     }
     DoctorReport::new(settings.target(), checks)
 }
@@ -126,24 +131,60 @@ impl Examined {
             disable_thp: None,
         }
     }
+
+    /// INFO did not answer after a good PING: every check that needed it is a finding, and
+    /// the core ones (role, persistence, memory, eviction policy) fail, because without them
+    /// doctor cannot say the cache is healthy. The latency check needs only PING and runs.
+    fn unread(refusal: &Refusal, latency: Check) -> Self {
+        let detail = format!("{COULD_NOT_RUN}{}", refusal.detail());
+        let checks = SERVER_CHECKS
+            .iter()
+            .map(|name| {
+                let check = match CORE_CHECKS.contains(name) {
+                    true => Check::fail(name, &detail),
+                    false => Check::warn(name, &detail),
+                };
+                check.hint(refusal.fix())
+            })
+            .collect();
+        Examined {
+            checks,
+            latency,
+            version: Check::warn("version", &detail).hint(refusal.fix()),
+            disable_thp: None,
+        }
+    }
 }
 
-fn examine(settings: &Settings, con: &mut redis::Connection, machine: &Machine) -> Examined {
-    let server = match Server::fetch(con) {
+/// The checks without which doctor cannot call a cache healthy.
+const CORE_CHECKS: [&str; 4] = ["role", "save_rules", "maxmemory", "eviction_policy"];
+
+/// Reads the server and runs the checks that need it, then watches it for `window` (PINGs for
+/// the latency, a second INFO for the evictions). `--timeout` is the budget of each phase (the
+/// reading, then the sample), not of the whole diagnosis.
+fn examine(settings: &Settings, con: &mut Link, machine: &Machine, window: Duration) -> Examined {
+    con.renew();
+    let server = match Server::fetch(con, settings) {
         Ok(server) => server,
-        Err(why) => return Examined::skipped(&format!("not run: {why}")),
+        Err(refusal) => {
+            con.renew();
+            let sampled = sample::watch(con, Instant::now(), window, machine.local);
+            return Examined::unread(&refusal, sampled.latency);
+        }
     };
     let tune = TuneFix {
-        profile: profile_name(settings, &server),
+        config_refused: server.config.as_ref().err().cloned(),
+        provider: Provider::recognise(settings),
     };
     let before_sampling = vec![
         health::role(&server, settings),
-        health::rdb_save(&server, machine),
-        health::save_rules(&server, settings),
+        health::rdb_save(&server, machine, &tune),
+        health::save_rules(&server, settings, &tune),
         memory::maxmemory(&server, &tune),
         memory::memory_use(&server, &tune),
     ];
-    let sampled = sample::watch(con, server.info_at, machine.local);
+    con.renew();
+    let sampled = sample::watch(con, server.info_at, window, machine.local);
     let evictions = match &sampled.second {
         Some((second, seconds)) => memory::evictions(&server.info, Some(second), *seconds, &tune),
         None => memory::evictions(&server.info, None, 0.0, &tune),
@@ -164,19 +205,5 @@ fn examine(settings: &Settings, con: &mut redis::Connection, machine: &Machine) 
             .ok()
             .flatten()
             .map(str::to_string),
-    }
-}
-
-/// The profile a suggested `imcache tune` keeps: IMCACHE_PROFILE, else what the save rules are.
-fn profile_name(settings: &Settings, server: &Server) -> &'static str {
-    let persistent = server
-        .config("save")
-        .map_or(true, |s| s.is_some_and(|s| !s.trim().is_empty()))
-        || server.config("appendonly").ok().flatten() == Some("yes");
-    match sources::profile(settings) {
-        Some(Ok(Profile::Dev)) => "dev",
-        Some(Ok(Profile::Prod)) => "prod",
-        _ if persistent => "prod",
-        _ => "dev",
     }
 }

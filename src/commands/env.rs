@@ -5,23 +5,25 @@ use serde_json::json;
 
 use crate::cli::{ConnArgs, EnvArgs, EnvFormat};
 use crate::error::{Result, Status};
-use crate::output::{Output, Paint, Report};
+use crate::output::{self, Output, Paint, Report};
 use crate::settings::{Setting, Settings, Source, process_env};
 
 pub fn run(conn: &ConnArgs, args: &EnvArgs, out: &Output) -> Result<Status> {
+    let format = output::chosen_format(out.json, args.format, EnvFormat::Json, EnvFormat::Text)?;
+    let out = &out.json_too(format == EnvFormat::Json);
     let settings = Settings::resolve(conn, &process_env)?;
     let report = EnvReport { settings };
-    let format = if out.json {
-        EnvFormat::Json
-    } else {
-        args.format
-    };
     match format {
         EnvFormat::Json => out.emit_json(&report)?,
         EnvFormat::Env => out.print(&report.env_lines())?,
         EnvFormat::Text => out.emit(&report)?,
     }
     Ok(Status::Success)
+}
+
+fn shown_path(path: &Option<std::path::PathBuf>) -> String {
+    path.as_ref()
+        .map_or_else(|| String::from("(none)"), |p| p.display().to_string())
 }
 
 struct EnvReport {
@@ -54,14 +56,10 @@ impl EnvReport {
                 },
             ),
             row("tls", &s.tls, s.tls.value.to_string()),
-            row(
-                "cacert",
-                &s.cacert,
-                s.cacert
-                    .value
-                    .as_ref()
-                    .map_or_else(none, |p| p.display().to_string()),
-            ),
+            row("cacert", &s.cacert, shown_path(&s.cacert.value)),
+            row("cert", &s.cert, shown_path(&s.cert.value)),
+            row("key", &s.key, shown_path(&s.key.value)),
+            row("socket", &s.socket, shown_path(&s.socket.value)),
         ]
     }
 
@@ -75,6 +73,7 @@ impl EnvReport {
             })
         };
         json!({
+            "ok": true,
             "target": s.target(),
             "env_file": { "path": s.env_file, "found": s.env_file_found },
             "settings": {
@@ -89,7 +88,11 @@ impl EnvReport {
                 ),
                 "tls": entry(json!(s.tls.value), &s.tls.source),
                 "cacert": entry(json!(s.cacert.value), &s.cacert.source),
+                "cert": entry(json!(s.cert.value), &s.cert.source),
+                "key": entry(json!(s.key.value), &s.key.source),
+                "socket": entry(json!(s.socket.value), &s.socket.source),
             },
+            "notices": s.notices,
             "insecure": s.insecure,
             "timeout_ms": s.timeout.as_millis() as u64,
         })
@@ -99,20 +102,25 @@ impl EnvReport {
     fn env_lines(&self) -> String {
         let s = &self.settings;
         let mut text = String::from("# resolved by imcache env\n");
-        text.push_str(&format!("REDIS_HOST={}\n", quote(&s.host.value)));
+        text.push_str(&line("REDIS_HOST", &s.host.value));
         text.push_str(&format!("REDIS_PORT={}\n", s.port.value));
         text.push_str(&format!("REDIS_DB={}\n", s.db.value));
         if let Some(user) = &s.user.value {
-            text.push_str(&format!("REDIS_USERNAME={}\n", quote(user)));
+            text.push_str(&line("REDIS_USERNAME", user));
         }
         if s.tls.value {
             text.push_str("REDIS_TLS=true\n");
         }
-        if let Some(path) = &s.cacert.value {
-            text.push_str(&format!(
-                "REDIS_CACERT={}\n",
-                quote(&path.display().to_string())
-            ));
+        let paths = [
+            ("REDIS_CACERT", &s.cacert.value),
+            ("REDIS_TLS_CERT", &s.cert.value),
+            ("REDIS_TLS_KEY", &s.key.value),
+            ("REDIS_SOCKET", &s.socket.value),
+        ];
+        for (name, path) in paths {
+            if let Some(path) = path {
+                text.push_str(&line(name, &path.display().to_string()));
+            }
         }
         if s.password.value.is_some() {
             text.push_str(&format!(
@@ -124,9 +132,13 @@ impl EnvReport {
     }
 }
 
-/// Quoted exactly as `setup` writes .env values, so these lines read back the same.
-fn quote(value: &str) -> String {
-    crate::dotenv_file::quote_value(value)
+/// `KEY=value`, quoted exactly as `setup` writes .env values so that it reads back the same; a
+/// value no form carries becomes a comment saying so (setup would refuse it too).
+fn line(key: &str, value: &str) -> String {
+    match crate::dotenv_file::quote_value(value) {
+        Ok(quoted) => format!("{key}={quoted}\n"),
+        Err(refusal) => format!("# {key} is left out: it holds {}\n", refusal.what),
+    }
 }
 
 impl serde::Serialize for EnvReport {
@@ -163,6 +175,9 @@ impl Report for EnvReport {
         text.push_str(&format!("{env_file} {} ({found})\n", s.env_file.display()));
         let target = paint.bold(&format!("{:9}", "target"));
         text.push_str(&format!("{target} {}\n", s.target()));
+        for notice in &s.notices {
+            text.push_str(&format!("{} {notice}\n", paint.yellow("notice:")));
+        }
         text
     }
 }

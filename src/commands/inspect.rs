@@ -13,6 +13,7 @@ mod value;
 use redis::Value;
 use serde::Serialize;
 
+use crate::capability::Refusal;
 use crate::cli::{ConnArgs, InspectArgs};
 use crate::commands::keys::show;
 use crate::commands::metrics::units::{bytes, uptime};
@@ -59,10 +60,7 @@ struct KeyView {
 
 pub fn run(conn: &ConnArgs, args: &InspectArgs, out: &Output) -> Result<Status> {
     let policy = Policy::load(args.policy.as_deref(), &process_env)?;
-    let settings = Settings::resolve(conn, &process_env)?;
-    if settings.insecure {
-        out.warn("--insecure: the server's TLS certificate is not checked");
-    }
+    let settings = super::connection_settings(conn, out)?;
     let mut conn = connect::open(&settings)?;
     let touch_note = match redis::cmd("CLIENT")
         .arg("NO-TOUCH")
@@ -118,20 +116,17 @@ fn inspect(conn: &mut Conn, settings: &Settings, policy: &Policy, key: &[u8]) ->
         .cmd("OBJECT")
         .arg("FREQ")
         .arg(key);
+    conn.con.renew();
     let replies: Vec<Value> = pipe
         .query(&mut conn.con)
         .map_err(|err| connect::classify(&err, settings))?;
     let [kind, pttl, encoding, memory, idle, freq] = <[Value; 6]>::try_from(replies)
         .map_err(|_| crate::error::Error::check("the server answered too few replies"))?;
+    if let Some(refusal) = Refusal::in_reply("TYPE", &kind, settings) {
+        return Err(refusal.error());
+    }
     let kind = match kind {
         Value::SimpleString(kind) => kind,
-        Value::ServerError(err) => {
-            return Err(connect::classify_reply(
-                err.code(),
-                err.details().unwrap_or(""),
-                settings,
-            ));
-        }
         _ => String::from("none"),
     };
     let place = policy.place(key);
@@ -165,6 +160,7 @@ fn inspect(conn: &mut Conn, settings: &Settings, policy: &Policy, key: &[u8]) ->
     view.idle_s = number(idle);
     view.lfu_counter = number(freq);
     if let Some(pipe) = value::commands(&kind, key) {
+        conn.con.renew();
         let replies: Vec<Value> = pipe
             .query(&mut conn.con)
             .map_err(|err| connect::classify(&err, settings))?;

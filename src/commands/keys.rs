@@ -23,11 +23,10 @@ mod walk;
 use std::time::Instant;
 
 use crate::cli::{ConnArgs, FailOn, KeysArgs, MetricsFormat};
-use crate::commands::metrics::chosen_format;
 use crate::connect;
-use crate::error::{Kind, Reason, Result, Status};
+use crate::error::{Kind, Result, Status};
 use crate::interrupt;
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::policy::Policy;
 use crate::settings::{Settings, process_env};
 use census::Census;
@@ -36,26 +35,18 @@ use report::{KeysReport, Parts};
 use walk::{NodeWalk, Plan, Stop};
 
 pub fn run(conn: &ConnArgs, args: &KeysArgs, out: &Output) -> Result<Status> {
-    let format = chosen_format(args.format, out)?;
-    // `--format json` is `--json`: errors before the report come out as a JSON document too.
-    let json_out;
-    let out = if format == MetricsFormat::Json && !out.json {
-        json_out = Output {
-            json: true,
-            ..out.clone()
-        };
-        &json_out
-    } else {
-        out
-    };
+    let format = output::chosen_format(
+        out.json,
+        args.format,
+        MetricsFormat::Json,
+        MetricsFormat::Table,
+    )?;
+    let out = &out.json_too(format == MetricsFormat::Json);
     if args.init_policy {
         return init_policy::run(conn, args, format, out);
     }
     let policy = Policy::load(args.policy.as_deref(), &process_env)?;
-    let settings = Settings::resolve(conn, &process_env)?;
-    if settings.insecure {
-        out.warn("--insecure: the server's TLS certificate is not checked");
-    }
+    let settings = super::connection_settings(conn, out)?;
     let plan = Plan {
         pattern: args.pattern.as_deref(),
         sample: args.sample,
@@ -107,26 +98,14 @@ pub fn run(conn: &ConnArgs, args: &KeysArgs, out: &Output) -> Result<Status> {
 /// at once (nothing was seen yet); during it, it ends the walk with what was seen. A walk that
 /// failed before it saw a key is just the error.
 fn walk_node(settings: &Settings, policy: &Policy, plan: &Plan, out: &Output) -> Result<NodeWalk> {
-    walk_node_unguarded(settings, policy, plan, out).map_err(|err| match err.reason {
-        Some(Reason::NoPerm) => {
-            let user = settings.user.value.as_deref().unwrap_or("default");
-            err.with_hint(format!(
-                "let the user walk the keyspace: ACL SETUSER {user} +scan +dbsize +pttl +memory \
-                 +type +ping"
-            ))
-        }
-        _ => err,
-    })
-}
-
-fn walk_node_unguarded(
-    settings: &Settings,
-    policy: &Policy,
-    plan: &Plan,
-    out: &Output,
-) -> Result<NodeWalk> {
     interrupt::install(out);
     let mut conn = connect::open(settings)?;
+    if conn.mode == connect::Mode::Cluster {
+        out.warn(&format!(
+            "{} is a node of a Redis Cluster: only the keys of this node are audited",
+            settings.address()
+        ));
+    }
     interrupt::catch()?;
     let mut meter = out.meter("scanning keys");
     let started = Instant::now();

@@ -10,6 +10,7 @@
 
 mod app;
 mod clock;
+mod compare;
 pub(crate) mod prometheus;
 mod snapshot;
 mod table;
@@ -20,13 +21,18 @@ use serde::Serialize;
 
 use crate::cli::{ConnArgs, MetricsArgs, MetricsFormat};
 use crate::error::{Error, Result, Status};
-use crate::output::{Output, Paint, Report};
-use crate::settings::{Settings, process_env};
+use crate::output::{self, Output, Paint, Report};
+use crate::settings::Settings;
 use app::{AppEndpoint, AppView};
 use snapshot::{Sampler, Snapshot};
 
 pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> {
-    let format = chosen_format(args.format, out)?;
+    let format = output::chosen_format(
+        out.json,
+        args.format,
+        MetricsFormat::Json,
+        MetricsFormat::Table,
+    )?;
     if args.watch.is_some() && format == MetricsFormat::Prometheus {
         return Err(
             Error::usage("--watch cannot be used with --format prometheus").with_hint(
@@ -35,44 +41,15 @@ pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> 
             ),
         );
     }
-    // `--format json` is `--json`: errors before the report come out as a JSON document too.
-    let json_out;
-    let out = if format == MetricsFormat::Json && !out.json {
-        json_out = Output {
-            json: true,
-            ..out.clone()
-        };
-        &json_out
-    } else {
-        out
-    };
-    let settings = Settings::resolve(conn, &process_env)?;
+    let out = &out.json_too(format == MetricsFormat::Json);
+    let settings = super::connection_settings(conn, out)?;
     let app = match &args.app_url {
         Some(url) => Some(AppEndpoint::new(url, settings.timeout)?),
         None => None,
     };
-    if settings.insecure {
-        out.warn("--insecure: the server's TLS certificate is not checked");
-    }
     match args.watch {
         Some(every) => watch::run(&settings, every, args.count, format, app.as_ref(), out),
         None => once(&settings, format, app.as_ref(), out),
-    }
-}
-
-/// `--json` and `--format` must agree; no `--format` is a table.
-pub(crate) fn chosen_format(format: Option<MetricsFormat>, out: &Output) -> Result<MetricsFormat> {
-    match (out.json, format) {
-        (false, format) => Ok(format.unwrap_or(MetricsFormat::Table)),
-        (true, None | Some(MetricsFormat::Json)) => Ok(MetricsFormat::Json),
-        (true, Some(other)) => Err(Error::usage(format!(
-            "--json and --format {} ask for two formats",
-            match other {
-                MetricsFormat::Table => "table",
-                _ => "prometheus",
-            }
-        ))
-        .with_hint("--json is the same as --format json; give one of them")),
     }
 }
 
@@ -94,8 +71,12 @@ fn once(
             out.print(&prometheus::render(&snapshot, app_view.as_ref()))?
         }
         _ => out.emit(&MetricsReport {
+            ok: snapshot.error.is_none(),
             snapshot: &snapshot,
             app: app_view.as_ref(),
+            comparison: app_view
+                .as_ref()
+                .and_then(|a| compare::compare(&snapshot, a)),
             warnings: &notes,
         })?,
     }
@@ -113,25 +94,43 @@ fn once(
 struct MetricsReport<'a> {
     #[serde(flatten)]
     snapshot: &'a Snapshot,
+    /// True when the server was read (the exit code is 0).
+    ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     app: Option<&'a AppView>,
+    /// With `--app-url`: the server's counts minus the app's, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<compare::Comparison>,
     warnings: &'a [String],
 }
 
 impl Report for MetricsReport<'_> {
     fn text(&self, paint: &Paint) -> String {
+        let comparison = self
+            .comparison
+            .as_ref()
+            .map_or_else(String::new, |c| format!("\n{}", c.text(paint)));
         format!(
-            "{}\n\n{}",
+            "{}\n\n{}{comparison}",
             table::header(self.snapshot, paint),
             table::snapshot(self.snapshot, self.app, None, paint)
         )
     }
 }
 
-/// What deserves a warning beside the figures: an app endpoint that cannot be used, or an app
-/// whose view contradicts the server's.
+/// What deserves a warning beside the figures: counters too large to add up, an app endpoint
+/// that cannot be used, or an app whose view contradicts the server's.
 fn warnings(snapshot: &Snapshot, app: Option<&AppView>) -> Vec<String> {
     let mut notes = Vec::new();
+    if snapshot.hits.checked_add(snapshot.misses).is_none() {
+        notes.push(format!(
+            "the server's keyspace_hits ({}) and keyspace_misses ({}) add up to more than a \
+             64-bit counter holds: total_requests is capped at {}; the hit rate is exact",
+            snapshot.hits,
+            snapshot.misses,
+            u64::MAX
+        ));
+    }
     let Some(app) = app else {
         return notes;
     };

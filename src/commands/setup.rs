@@ -24,10 +24,10 @@ use crate::cli::{ConnArgs, SetupArgs, SetupMethod};
 use crate::commands::verify;
 use crate::connect::{self, Conn};
 use crate::dotenv_file::PendingWrite;
-use crate::error::{Error, Kind, Reason, Result, Status};
+use crate::error::{Error, Kind, Result, Status};
 use crate::install::{self, APT_REDIS_CONF};
 use crate::interrupt;
-use crate::output::{CheckStatus, Output};
+use crate::output::{Check, CheckStatus, Output};
 use crate::settings::{DEFAULT_PORT, Settings, process_env};
 
 use look::PortUse;
@@ -38,9 +38,11 @@ use report::{Halt, Journal, SetupReport, Step};
 const VERIFY_TTL: u64 = 60;
 
 pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
-    interrupt::install(out);
     reject_flags(args.method, args)?;
     let resolved = Settings::resolve(conn, &process_env)?;
+    for notice in &resolved.notices {
+        out.warn(notice);
+    }
     let mut journal = Journal::new(out);
     let mut facts = Facts {
         method: args.method,
@@ -64,6 +66,7 @@ pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
         plan: facts.plan,
         summary,
         steps_shown: out.stderr_tty && !out.quiet && !out.json,
+        interrupted: status == Status::Reported(Kind::Interrupted),
     })?;
     Ok(status)
 }
@@ -146,7 +149,7 @@ fn setup(
     let recorded = journal
         .steps
         .last()
-        .map(|s| s.detail.clone())
+        .map(|s| s.check.detail.clone())
         .unwrap_or_default();
     Ok(format!(
         "{} via {}; {recorded}",
@@ -309,15 +312,8 @@ fn wait(
 ) -> Result<Conn, Halt> {
     let label = format!("waiting for Redis on {}", target.address());
     let progress = journal.start(&label);
-    let result = connect::wait_until_ready(target, wait, &mut |err, waited| {
-        let why = match err.reason {
-            Some(Reason::Refused) => "connection refused",
-            Some(Reason::Timeout) => "no answer",
-            Some(Reason::Closed) => "connection closed",
-            Some(Reason::Loading) => "loading its data",
-            _ => "not ready",
-        };
-        progress.update(&format!("{label} ({why}, {:.1}s)", waited.as_secs_f64()));
+    let result = connect::wait_until_ready(target, wait, &mut |err, _| {
+        progress.update(&format!("{label} ({})", connect::not_ready_reason(err)));
     });
     match result {
         Ok(conn) => {
@@ -339,7 +335,7 @@ fn wait(
 /// Step 5: verify's own checks on the connection the wait opened.
 fn prove(journal: &mut Journal, target: &Settings, conn: Conn) -> Result<(), Halt> {
     let progress = journal.start("running the verify checks (PING, SET/GET, TTL, DEL)");
-    let verification = verify::verify_connected(target, conn, VERIFY_TTL);
+    let verification = verify::verify_connected(target, conn, &verify::Probe::with_ttl(VERIFY_TTL));
     let names: Vec<&str> = verification
         .checks
         .iter()
@@ -361,17 +357,12 @@ fn prove(journal: &mut Journal, target: &Settings, conn: Conn) -> Result<(), Hal
             CheckStatus::Pass,
             format!("{} passed", names.join(", ")),
         ),
-        Some(check) => {
-            let step = Step::new(
-                "verify",
-                check.status,
-                format!("{}: {}", check.name, check.detail),
-            );
-            match &check.hint {
-                Some(hint) => step.hint(hint.clone()),
-                None => step,
-            }
-        }
+        Some(check) => Step::from(Check {
+            name: "verify".into(),
+            detail: format!("{}: {}", check.name, check.detail),
+            ms: 0.0,
+            ..check.clone()
+        }),
     };
     journal.finish(progress, step);
     match verification.failure {
@@ -386,9 +377,9 @@ fn stopped(journal: &Journal, kind: Kind) -> String {
     let at = journal
         .steps
         .iter()
-        .find(|s| s.status == CheckStatus::Fail)
+        .find(|s| s.check.status == CheckStatus::Fail)
         .or(journal.steps.last())
-        .map_or("the start", |s| s.name.as_str());
+        .map_or("the start", |s| s.check.name.as_str());
     let how = if kind == Kind::Interrupted {
         "interrupted"
     } else {

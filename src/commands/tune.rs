@@ -22,7 +22,6 @@ use report::{LiveReport, TuneReport};
 
 pub fn run(conn: &ConnArgs, args: &TuneArgs, out: &Output) -> Result<Status> {
     let tuning = tuning(args)?;
-    interrupt::install(out);
     let file = match &args.config {
         Some(path) => Some(FilePlan::read(path, &tuning)?),
         None => None,

@@ -11,20 +11,25 @@ use serde::Serialize;
 use crate::cli::{ConnArgs, VerifyArgs};
 use crate::connect::{self, Conn};
 use crate::error::{Kind, Result, Status};
-use crate::output::{Check, CheckStatus, Output, Paint, Report, format_ms, render_checklist};
-use crate::settings::{Settings, process_env};
+use crate::health;
+use crate::interrupt;
+use crate::output::{self, Check, CheckStatus, Output, Paint, Report, format_ms, render_checklist};
+use crate::settings::Settings;
+use crate::trace;
 
 /// The value written and read back; the app stores JSON, so we compare as JSON.
 const PROBE_VALUE: &str = r#"{"data":"value"}"#;
 
 pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
-    let settings = Settings::resolve(conn, &process_env)?;
-    if settings.insecure {
-        out.warn("--insecure: the server's TLS certificate is not checked");
+    let settings = super::connection_settings(conn, out)?;
+    if args.wait.is_some() {
+        // Ctrl-C ends the wait: the spinner is cleared and the interruption said once.
+        interrupt::catch()?;
     }
-    let mut verification = verify(&settings, args.wait, args.ttl, out);
+    let probe = Probe::new(&settings, args)?;
+    let mut verification = verify(&settings, args.wait, &probe, out)?;
     if let Some(url) = &args.health_url {
-        let check = health_check(url, settings.timeout);
+        let check = health::check(url, settings.timeout);
         if check.status == CheckStatus::Fail && verification.failure.is_none() {
             verification.failure = Some(Kind::Check);
         }
@@ -34,31 +39,89 @@ pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
         ok: verification.failure.is_none(),
         target: settings.target(),
         checks: verification.checks,
+        reads: verification.reads,
     };
     out.emit(&report)?;
+    if let Some(line) = report.failure_line() {
+        out.failure_summary(&line);
+    }
     Ok(match verification.failure {
         None => Status::Success,
         Some(kind) => Status::Reported(kind),
     })
 }
 
+/// The key verify writes and reads: `PREFIX<random>`, with a TTL.
+pub struct Probe {
+    pub prefix: String,
+    pub ttl: u64,
+}
+
+/// The probe key's prefix when none is given.
+pub const DEFAULT_PREFIX: &str = "imcache:verify:";
+
+impl Probe {
+    /// `--key-prefix`, else IMCACHE_KEY_PREFIX (environment, then .env), else the default.
+    fn new(settings: &Settings, args: &VerifyArgs) -> Result<Probe> {
+        let (prefix, source) = match (&args.key_prefix, settings.var("IMCACHE_KEY_PREFIX")) {
+            (Some(flag), _) => (flag.clone(), String::from("--key-prefix")),
+            (None, Some(var)) => (var.value, var.source.to_string()),
+            (None, None) => (DEFAULT_PREFIX.to_string(), String::new()),
+        };
+        if prefix.is_empty() || prefix.chars().any(char::is_whitespace) || prefix.len() > 200 {
+            return Err(crate::error::Error::usage(format!(
+                "{source}: the key prefix must be 1 to 200 characters without spaces"
+            ))
+            .with_hint("e.g. --key-prefix app:imcache: for a user limited to ~app:*"));
+        }
+        Ok(Probe {
+            prefix,
+            ttl: args.ttl,
+        })
+    }
+
+    /// The default probe with this TTL (setup's proof of a new server).
+    pub fn with_ttl(ttl: u64) -> Probe {
+        Probe {
+            prefix: DEFAULT_PREFIX.to_string(),
+            ttl,
+        }
+    }
+}
+
 /// The checks and, when one failed, the kind of failure (it decides the exit code).
 pub struct Verification {
     pub checks: Vec<Check>,
     pub failure: Option<Kind>,
+    pub reads: Reads,
+}
+
+/// What verify's own GET and TTL added to the server's keyspace_hits and keyspace_misses. Redis
+/// counts every read of every client there, and offers no read of a value that it leaves out,
+/// so verify reports its share instead (`metrics --app-url` explains the gap it makes).
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Reads {
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
 }
 
 /// Connects (retrying up to `wait` when given) and runs every check.
-pub fn verify(settings: &Settings, wait: Option<Duration>, ttl: u64, out: &Output) -> Verification {
+/// Fails only when Ctrl-C ended the wait.
+pub fn verify(
+    settings: &Settings,
+    wait: Option<Duration>,
+    probe: &Probe,
+    out: &Output,
+) -> Result<Verification> {
+    let started = Instant::now();
     let opened = match wait {
         Some(wait) => {
             let step = out.step(&format!("waiting for Redis on {}", settings.address()));
-            let result = connect::wait_until_ready(settings, wait, &mut |err, waited| {
+            let result = connect::wait_until_ready(settings, wait, &mut |err, _| {
                 step.update(&format!(
-                    "waiting for Redis on {} ({}, {:.1}s)",
+                    "waiting for Redis on {} ({})",
                     settings.address(),
-                    err.message,
-                    waited.as_secs_f64()
+                    connect::not_ready_reason(err)
                 ));
             });
             match &result {
@@ -69,26 +132,29 @@ pub fn verify(settings: &Settings, wait: Option<Duration>, ttl: u64, out: &Outpu
         }
         None => connect::open(settings),
     };
-    match opened {
-        Ok(conn) => verify_connected(settings, conn, ttl),
+    Ok(match opened {
+        Ok(conn) => verify_connected(settings, conn, probe),
+        Err(err) if err.kind == Kind::Interrupted => return Err(err),
         Err(err) => {
             let skipped = "not run: no connection";
             Verification {
                 checks: vec![
-                    Check::from_error("connect", &err),
+                    // The time really spent, a timeout included.
+                    Check::from_error("connect", &err).took(started.elapsed()),
                     Check::skip("ping", skipped),
                     Check::skip("set_get", skipped),
                     Check::skip("ttl", skipped),
                     Check::skip("cleanup", skipped),
                 ],
                 failure: Some(err.kind),
+                reads: Reads::default(),
             }
         }
-    }
+    })
 }
 
 /// The checks on a connection that is already open (setup has one from waiting for the server).
-pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verification {
+pub fn verify_connected(settings: &Settings, mut conn: Conn, probe: &Probe) -> Verification {
     let mut checks =
         vec![Check::pass("connect", describe_connection(settings)).took(conn.connect_time)];
     checks.push(
@@ -99,17 +165,41 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verifi
         }
         .took(conn.handshake_time),
     );
-    checks.extend(data_checks(settings, &mut conn, ttl));
+    let (data, reads, error_kind) = data_checks(settings, &mut conn, probe);
+    checks.extend(data);
+    // The exit code of the first error that failed a check (a timeout is 3, NOPERM 4); a wrong
+    // answer is a failed check (1).
     let failure = checks
         .iter()
         .any(|c| c.status == CheckStatus::Fail)
-        .then_some(Kind::Check);
-    Verification { checks, failure }
+        .then(|| error_kind.unwrap_or(Kind::Check));
+    Verification {
+        checks,
+        failure,
+        reads,
+    }
 }
 
-/// SET, GET, TTL and DEL of a fresh key in one round trip; the set_get, ttl and cleanup checks.
-fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
-    let key = format!("imcache:verify:{:032x}", fastrand::u128(..));
+/// SET, GET, TTL and DEL of a fresh key in one round trip; the set_get, ttl and cleanup checks,
+/// verify's own reads, and the kind of the first error among the checks.
+fn data_checks(
+    settings: &Settings,
+    conn: &mut Conn,
+    probe: &Probe,
+) -> (Vec<Check>, Reads, Option<Kind>) {
+    let ttl = probe.ttl;
+    let first_error = std::cell::Cell::new(None);
+    let failed = |name: &str, err: &crate::error::Error| {
+        if first_error.get().is_none() {
+            first_error.set(Some(err.kind));
+        }
+        let err = match err.reason {
+            Some(crate::error::Reason::NoPerm) => no_permission_for_the_probe(err, probe, settings),
+            _ => err.clone(),
+        };
+        Check::from_error(name, &err)
+    };
+    let key = format!("{}{:032x}", probe.prefix, fastrand::u128(..));
     let mut pipe = redis::pipe();
     pipe.cmd("SET")
         .arg(&key)
@@ -124,7 +214,9 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
         .cmd("DEL")
         .arg(&key);
     let started = Instant::now();
-    let replies = pipe.ignore_errors().query::<Vec<Value>>(&mut conn.con);
+    let replies = trace::timed("SET, GET, TTL, DEL (pipelined)", || {
+        pipe.ignore_errors().query::<Vec<Value>>(&mut conn.con)
+    });
     let took = started.elapsed();
     let replies = match replies {
         Ok(replies) => <[Value; 4]>::try_from(replies).map_err(|replies| {
@@ -133,15 +225,12 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
                 format!("expected 4 replies, got {}", replies.len()),
             )
         }),
-        Err(err) => Err(Check::from_error(
-            "set_get",
-            &connect::classify(&err, settings),
-        )),
+        Err(err) => Err(failed("set_get", &connect::classify(&err, settings))),
     };
     let [set, get, ttl_reply, del] = match replies {
         Ok(replies) => replies,
         Err(failed) => {
-            return vec![
+            let checks = vec![
                 failed.took(took),
                 Check::skip("ttl", "not run: the pipeline failed"),
                 Check::warn(
@@ -149,6 +238,7 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
                     format!("could not confirm the DEL; {key} expires in {ttl}s"),
                 ),
             ];
+            return (checks, Reads::default(), first_error.get());
         }
     };
 
@@ -162,7 +252,7 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
     };
     let written = matches!(set, Value::Okay);
     let set_get = if let Some(err) = reply_error(&set) {
-        Check::from_error("set_get", &err)
+        failed("set_get", &err)
     } else if !written {
         Check::fail(
             "set_get",
@@ -170,7 +260,7 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
         )
         .hint("run verify again; it picks a new random key")
     } else if let Some(err) = reply_error(&get) {
-        Check::from_error("set_get", &err)
+        failed("set_get", &err)
     } else {
         match &get {
             Value::BulkString(bytes) => match serde_json::from_slice::<serde_json::Value>(bytes) {
@@ -201,7 +291,7 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
             .hint("keys are evicted at once: check maxmemory and the policy (`imcache doctor`)"),
         (Value::Int(left), _) => Check::fail("ttl", format!("TTL {left}s is outside (0, {ttl}]")),
         (other, _) => match reply_error(other) {
-            Some(err) => Check::from_error("ttl", &err),
+            Some(err) => failed("ttl", &err),
             None => Check::fail("ttl", format!("TTL returned {}", show(other))),
         },
     };
@@ -218,61 +308,46 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> Vec<Check> {
             Check::fail("cleanup", format!("{detail}; {key} expires in {ttl}s"))
         }
     };
-    vec![set_get, ttl_check, cleanup]
-}
-
-/// GETs the app's health endpoint; passes when its JSON says `"cache": "connected"`.
-pub fn health_check(url: &str, timeout: Duration) -> Check {
-    let started = Instant::now();
-    let shown = redact_url(url);
-    let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
-    let response = match agent.get(url).call() {
-        Ok(response) => response,
-        Err(err) => {
-            return Check::fail("health", format!("cannot GET {shown}: {err}"))
-                .hint("is the app running and is --health-url right?")
-                .took(started.elapsed());
-        }
+    // GET finds the value or not; TTL says -2 when it finds no key.
+    let found = [
+        !matches!(get, Value::Nil),
+        !matches!(ttl_reply, Value::Int(-2)),
+    ];
+    let reads = Reads {
+        keyspace_hits: found.iter().filter(|f| **f).count() as u64,
+        keyspace_misses: found.iter().filter(|f| !**f).count() as u64,
     };
-    let status = response.status().as_u16();
-    let body = response.into_body().read_to_string().unwrap_or_default();
-    let check = match serde_json::from_str::<serde_json::Value>(&body) {
-        Err(_) => Check::fail("health", format!("{shown} answered HTTP {status}, not JSON"))
-            .hint("point --health-url at the app's JSON health endpoint"),
-        Ok(json) => match find_cache_field(&json) {
-            Some("connected") => Check::pass("health", format!("app reports cache: connected (HTTP {status})")),
-            Some(other) => Check::fail("health", format!("app reports cache: {other} (HTTP {status})"))
-                .hint("the app cannot reach Redis: compare its REDIS_* settings with `imcache env`, then restart it"),
-            None => Check::fail("health", format!("{shown} has no \"cache\" field (HTTP {status})"))
-                .hint("the health JSON must carry \"cache\": \"connected\""),
-        },
+    (vec![set_get, ttl_check, cleanup], reads, first_error.get())
+}
+
+/// NOPERM on the probe: the user is limited to some keys (the usual case: `~app:*`) or some
+/// commands; the fix is the exact grant, or a prefix the user may write.
+fn no_permission_for_the_probe(
+    err: &crate::error::Error,
+    probe: &Probe,
+    settings: &Settings,
+) -> crate::error::Error {
+    let user = settings.user.value.as_deref().unwrap_or("default");
+    let prefix = &probe.prefix;
+    let hint = if err.message.to_ascii_lowercase().contains("key") {
+        format!(
+            "the user may not touch keys named {prefix}*: grant the pattern (ACL SETUSER {user} \
+             ~{prefix}*), or give a prefix the user may write: --key-prefix app:imcache: \
+             (IMCACHE_KEY_PREFIX)"
+        )
+    } else {
+        format!(
+            "grant the commands verify runs: ACL SETUSER {user} +set +get +ttl +del (they touch \
+             only keys named {prefix}*)"
+        )
     };
-    check.took(started.elapsed())
-}
-
-/// `"cache"` at the top level, else in a nested object (`{"services": {"cache": ...}}`).
-fn find_cache_field(json: &serde_json::Value) -> Option<&str> {
-    let object = json.as_object()?;
-    if let Some(value) = object.get("cache") {
-        return value
-            .as_str()
-            .or_else(|| value.get("status").and_then(|s| s.as_str()));
-    }
-    object.values().find_map(find_cache_field)
-}
-
-/// The URL with any password replaced by `****`, for messages.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("****"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
+    crate::error::Error {
+        message: format!(
+            "the user may not write the probe key {prefix}...: {}",
+            err.message
+        ),
+        hint: Some(hint),
+        ..err.clone()
     }
 }
 
@@ -316,11 +391,30 @@ pub struct VerifyReport {
     pub ok: bool,
     pub target: String,
     pub checks: Vec<Check>,
+    /// Added to the server's hit counters by the checks themselves.
+    pub reads: Reads,
 }
 
-impl Report for VerifyReport {
-    fn text(&self, paint: &Paint) -> String {
-        let mut text = render_checklist(&self.checks, paint);
+impl VerifyReport {
+    /// One line for stderr when verify failed: the first failed check and how many more.
+    pub fn failure_line(&self) -> Option<String> {
+        let failed: Vec<&Check> = self
+            .checks
+            .iter()
+            .filter(|c| c.status == CheckStatus::Fail)
+            .collect();
+        let first = failed.first()?;
+        let more = match failed.len() {
+            1 => String::new(),
+            n => format!(" (and {} more failed)", n - 1),
+        };
+        Some(format!(
+            "verify failed for {}: {}: {}{more}",
+            self.target, first.name, first.detail
+        ))
+    }
+
+    fn final_line(&self, paint: &Paint) -> String {
         let total: f64 = self.checks.iter().map(|c| c.ms).sum();
         let failed = self
             .checks
@@ -328,21 +422,36 @@ impl Report for VerifyReport {
             .filter(|c| c.status == CheckStatus::Fail)
             .count();
         if self.ok {
-            text.push_str(&format!(
-                "{} {} is usable as a cache ({} checks, {})\n",
+            format!(
+                "{} {} is usable as a cache ({} checks, {}; its GET and TTL count as {} keyspace \
+                 hits on the server)\n",
                 paint.green(&paint.bold("ok:")),
                 self.target,
                 self.checks.len(),
-                format_ms(total)
-            ));
+                format_ms(total),
+                self.reads.keyspace_hits
+            )
         } else {
-            text.push_str(&format!(
+            format!(
                 "{} {failed} of {} checks failed for {}\n",
                 paint.red(&paint.bold("FAILED:")),
                 self.checks.len(),
                 self.target
-            ));
+            )
         }
-        text
+    }
+}
+
+impl Report for VerifyReport {
+    fn quiet_text(&self, paint: &Paint) -> String {
+        let problems = output::problems(&self.checks);
+        if problems.is_empty() {
+            return String::new();
+        }
+        render_checklist(&problems, paint) + &self.final_line(paint)
+    }
+
+    fn text(&self, paint: &Paint) -> String {
+        render_checklist(&self.checks, paint) + &self.final_line(paint)
     }
 }

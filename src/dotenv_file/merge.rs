@@ -1,19 +1,16 @@
 //! The write half of `.env`, as pure text: set or remove some keys and keep every other byte.
 //! A key that is set keeps its place (its first line, with its `export` prefix, its spacing, a
 //! trailing `# comment` and its line ending); later lines of the same key are dropped, because
-//! the app's dotenv library would read the first and a person would read the last. Keys not in
-//! the file are appended with the file's own line ending.
-//!
-//! Quoting follows what dotenvy 0.15 reads back (see `parse.rs` and `iter.rs` there): single
-//! quotes are literal (no `$VAR` expansion, no escapes), but its line splitter treats a backslash
-//! inside them as escaping the next character, so a value with a `'` or ending in an odd run of
-//! backslashes goes in double quotes instead, where `\\`, `\"` and `\$` are the escapes it knows.
+//! python-dotenv reads the last and dotenvy the first, and after the write both must agree.
+//! Keys not in the file are appended with the file's own line ending. Statements are found
+//! with python-dotenv's own reading (`parse`), so a multi-line value is one statement.
 
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::{DotEnv, LineKind, logical_lines};
-use crate::error::{Error, Result};
+use super::parse::{self, Binding, Item};
+use super::quote::{quote_for, reads_the_same_everywhere};
+use crate::error::Result;
 
 /// One key to write: `Some(value)` sets it, `None` removes every line of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,105 +35,99 @@ impl Update {
     }
 }
 
-/// The value as a .env file must hold it for dotenvy to read back exactly `value`: bare when it is
-/// plain (`6379`, `127.0.0.1`), in single quotes when it can be, in double quotes otherwise.
-pub fn quote_value(value: &str) -> String {
-    if value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-/:@".contains(c))
-    {
-        return value.to_string();
-    }
-    let trailing_backslashes = value.chars().rev().take_while(|&c| c == '\\').count();
-    if !value.contains(['\'', '\n']) && trailing_backslashes % 2 == 0 {
-        return format!("'{value}'");
-    }
-    let mut quoted = String::with_capacity(value.len() + 8);
-    quoted.push('"');
-    for c in value.chars() {
-        match c {
-            '\\' | '"' | '$' => {
-                quoted.push('\\');
-                quoted.push(c);
-            }
-            '\n' => quoted.push_str("\\n"),
-            _ => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
+/// The statements of `text`; an unreadable one is a usage error naming its line.
+fn bindings(path: &Path, text: &str) -> Result<Vec<Binding>> {
+    parse::parse(text)
+        .into_iter()
+        .map(|item| match item {
+            Item::Binding(binding) => Ok(binding),
+            Item::Unreadable(bad) => Err(super::unreadable_error(path, &bad)),
+        })
+        .collect()
 }
 
-/// A value a .env line can hold: no NUL (the file would not be text) and no line break (dotenv
-/// libraries disagree on multi-line values). The message never shows the value: it may be a
-/// password.
-pub fn check_value(key: &str, value: &str) -> Result<()> {
-    let what = if value.contains('\0') {
-        "a NUL byte"
-    } else if value.contains(['\n', '\r']) {
-        "a line break"
-    } else {
-        return Ok(());
-    };
-    Err(Error::usage(format!(
-        "{key}: the value contains {what}, which a .env line cannot hold"
-    ))
-    .with_hint(format!("choose a {key} without control characters")))
-}
-
-/// The text of `old` with `updates` applied; `path` only names the file in messages. A malformed
-/// file is a usage error naming its line, and nothing is produced.
+/// The text of `old` with `updates` applied; `path` only names the file in messages. A value
+/// that no form carries through every loader, or a malformed file, is a usage error, and
+/// nothing is produced.
 pub fn merge(path: &Path, old: &str, updates: &[Update]) -> Result<String> {
+    let mut quoted = Vec::with_capacity(updates.len());
     for update in updates {
-        if let Some(value) = &update.value {
-            check_value(&update.key, value)?;
-        }
+        quoted.push(match &update.value {
+            Some(value) => Some(quote_for(&update.key, value)?),
+            None => None,
+        });
     }
-    let parsed = DotEnv::parse(path, old)?;
-    let (bom, body) = match old.strip_prefix('\u{feff}') {
-        Some(body) => ("\u{feff}", body),
-        None => ("", old),
-    };
-    let eol = line_ending_of(body);
-    let mut entries = parsed.entries.iter();
+    let bindings = bindings(path, old)?;
+    let eol = line_ending_of(old);
     let mut written: HashSet<&str> = HashSet::new();
     let mut text = String::with_capacity(old.len() + 128);
-    text.push_str(bom);
-    for line in logical_lines(body) {
-        let raw = &body[line.start..line.end];
-        if line.kind != LineKind::Entry {
-            text.push_str(raw);
-            continue;
-        }
-        let entry = entries.next();
-        let update = entry.and_then(|e| updates.iter().find(|u| u.key == e.key));
-        let (Some(entry), Some(update)) = (entry, update) else {
-            text.push_str(raw);
+    let mut cursor = 0;
+    for binding in &bindings {
+        let Some(index) = updates.iter().position(|u| u.key == binding.key) else {
             continue;
         };
+        let update = &updates[index];
+        text.push_str(&old[cursor..binding.start]);
+        cursor = binding.end;
         if !written.insert(update.key.as_str()) {
             continue;
         }
-        match &update.value {
-            None => {}
-            // The same value, written some other valid way: keep the person's spelling. A `$`
-            // means dotenvy expanded something, so "the same" cannot be trusted.
-            Some(value) if entry.value == *value && !raw.contains('$') => text.push_str(raw),
-            Some(value) => text.push_str(&rewrite_line(raw, &update.key, value)),
+        let (Some(value), Some(quoted)) = (&update.value, &quoted[index]) else {
+            continue;
+        };
+        let raw = &old[binding.start..binding.end];
+        match binding.value_span {
+            // The same value, written some other way every loader reads alike: keep the
+            // person's spelling.
+            Some((from, to))
+                if binding.value.as_ref() == Some(value)
+                    && reads_the_same_everywhere(&old[from..to], value) =>
+            {
+                text.push_str(raw)
+            }
+            Some((from, to)) => {
+                text.push_str(&old[binding.start..from]);
+                text.push_str(quoted);
+                // `KEY= # note` held no value: the note must not become part of the new one.
+                if old[to..].starts_with('#') {
+                    text.push(' ');
+                }
+                text.push_str(&old[to..binding.end]);
+            }
+            None => {
+                text.push_str(&old[binding.start..binding.key_end]);
+                text.push('=');
+                text.push_str(quoted);
+                text.push_str(&old[binding.key_end..binding.end]);
+            }
         }
     }
+    text.push_str(&old[cursor..]);
     let missing: Vec<(&str, &str)> = updates
         .iter()
-        .filter(|u| !written.contains(u.key.as_str()))
-        .filter_map(|u| u.value.as_deref().map(|v| (u.key.as_str(), v)))
+        .zip(&quoted)
+        .filter(|(u, _)| !written.contains(u.key.as_str()))
+        .filter_map(|(u, q)| q.as_deref().map(|q| (u.key.as_str(), q)))
         .collect();
-    if !missing.is_empty() && text.len() > bom.len() && !text.ends_with('\n') {
+    let body = text.trim_start_matches('\u{feff}');
+    if !missing.is_empty() && !body.is_empty() && !body.ends_with(['\n', '\r']) {
         text.push_str(eol);
     }
     for (key, value) in missing {
-        text.push_str(&format!("{key}={}{eol}", quote_value(value)));
+        text.push_str(&format!("{key}={value}{eol}"));
     }
     Ok(text)
+}
+
+/// Each statement of `key` in `text`, as written; a malformed text gives nothing (the caller
+/// has read it once already and refused it then).
+pub fn statements_of<'a>(path: &Path, text: &'a str, key: &str) -> Vec<&'a str> {
+    bindings(path, text)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|b| b.key == key)
+        .map(|b| &text[b.start..b.end])
+        .collect()
 }
 
 /// `\r\n` when the file's first line ends so, `\n` otherwise.
@@ -147,91 +138,22 @@ fn line_ending_of(text: &str) -> &'static str {
     }
 }
 
-/// `raw` (one logical line holding `key`) with a new value, keeping what surrounds the value.
-fn rewrite_line(raw: &str, key: &str, value: &str) -> String {
-    let ending = if raw.ends_with("\r\n") {
-        "\r\n"
-    } else if raw.ends_with('\n') {
-        "\n"
-    } else {
-        ""
-    };
-    let content = &raw[..raw.len() - ending.len()];
-    let head = match head_len(content, key) {
-        Some(len) => &content[..len],
-        None => return format!("{key}={}{ending}", quote_value(value)),
-    };
-    let rest = &content[head.len()..];
-    let after_value = &rest[value_len(rest)..];
-    let comment = if !after_value.contains('\n')
-        && after_value.trim_start_matches([' ', '\t']).starts_with('#')
-    {
-        after_value
-    } else {
-        ""
-    };
-    format!("{head}{}{comment}{ending}", quote_value(value))
-}
-
-/// The length of `  export KEY = ` in a line: everything before the value.
-fn head_len(content: &str, key: &str) -> Option<usize> {
-    let is_space = |c: char| c == ' ' || c == '\t';
-    let mut pos = content.len() - content.trim_start_matches(is_space).len();
-    if let Some(after) = content[pos..].strip_prefix("export") {
-        let spaced = after.trim_start_matches(is_space);
-        if spaced.len() < after.len() && spaced.starts_with(key) {
-            pos = content.len() - spaced.len();
-        }
-    }
-    let after_key = content[pos..].strip_prefix(key)?;
-    let after_key = after_key.trim_start_matches(is_space);
-    let after_eq = after_key.strip_prefix('=')?;
-    let value = after_eq.trim_start_matches(is_space);
-    Some(content.len() - value.len())
-}
-
-/// Where a value ends in dotenvy's reading: at the first unquoted, unescaped space or tab.
-fn value_len(text: &str) -> usize {
-    let (mut strong, mut weak, mut escaped) = (false, false, false);
-    for (i, c) in text.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if strong {
-            strong = c != '\'';
-        } else if weak {
-            match c {
-                '"' => weak = false,
-                '\\' => escaped = true,
-                _ => {}
-            }
-        } else {
-            match c {
-                '\'' => strong = true,
-                '"' => weak = true,
-                '\\' => escaped = true,
-                ' ' | '\t' => return i,
-                _ => {}
-            }
-        }
-    }
-    text.len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dotenv_file::DotEnv;
     use proptest::prelude::*;
 
     fn merge_text(old: &str, updates: &[Update]) -> String {
         merge(Path::new(".env"), old, updates).unwrap()
     }
 
-    /// What dotenvy itself reads from `text`, first value of each key.
+    /// What the app (python-dotenv, as ported) reads from `text` for `key`.
     fn read_back(text: &str, key: &str) -> Option<String> {
-        dotenvy::from_read_iter(text.as_bytes())
-            .map(|item| item.unwrap())
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v)
+        DotEnv::parse(Path::new(".env"), text, &|_| None)
+            .unwrap()
+            .get(key)
+            .map(|e| e.value.clone())
     }
 
     #[test]
@@ -261,10 +183,14 @@ mod tests {
             merge_text("", &[Update::set("REDIS_DB", "0")]),
             "REDIS_DB=0\n"
         );
+        assert_eq!(
+            merge_text("A=1\nREDIS_DB=3", &[Update::set("REDIS_DB", "0")]),
+            "A=1\nREDIS_DB=0"
+        );
     }
 
     #[test]
-    fn an_unchanged_value_keeps_its_spelling() {
+    fn an_unchanged_value_keeps_its_spelling_when_every_loader_reads_it_alike() {
         let old = "REDIS_HOST=\"localhost\"\nREDIS_PASSWORD='a b'\n";
         let same = merge_text(
             old,
@@ -274,26 +200,42 @@ mod tests {
             ],
         );
         assert_eq!(same, old);
+        // python-dotenv reads `pa$word`, dotenvy and compose expand `$word`: rewritten.
+        let new = merge_text(
+            "REDIS_PASSWORD=pa$word # hand-written\n",
+            &[Update::set("REDIS_PASSWORD", "pa$word")],
+        );
+        assert_eq!(new, "REDIS_PASSWORD='pa$word' # hand-written\n");
     }
 
     #[test]
-    fn quoting_picks_the_plainest_form_that_reads_back() {
-        assert_eq!(quote_value("6379"), "6379");
-        assert_eq!(quote_value(""), "");
-        assert_eq!(quote_value("p$ss #1"), "'p$ss #1'");
-        assert_eq!(quote_value("it's"), "\"it's\"");
-        assert_eq!(quote_value("a\\"), "\"a\\\\\"");
-        assert_eq!(quote_value("a\\\\"), "'a\\\\'");
-        assert_eq!(quote_value("$'\""), "\"\\$'\\\"\"");
-        for value in ["it's $HOME", "a\\", "\\'\\", "x # y", "ünï cödé ✓", "\t"] {
-            let text = merge_text("", &[Update::set("REDIS_PASSWORD", value)]);
-            assert_eq!(read_back(&text, "REDIS_PASSWORD").as_deref(), Some(value));
-        }
+    fn a_bare_key_and_a_multi_line_value_are_one_statement_each() {
+        let new = merge_text(
+            "REDIS_HOST # later\nX=\"a\nREDIS_PORT=1\"\nREDIS_PORT=2\n",
+            &[
+                Update::set("REDIS_HOST", "h"),
+                Update::set("REDIS_PORT", "6379"),
+            ],
+        );
+        assert_eq!(
+            new,
+            "REDIS_HOST=h # later\nX=\"a\nREDIS_PORT=1\"\nREDIS_PORT=6379\n"
+        );
+        assert_eq!(
+            merge_text("REDIS_DB= # which\n", &[Update::set("REDIS_DB", "0")]),
+            "REDIS_DB= 0 # which\n"
+        );
     }
 
     #[test]
-    fn nul_and_line_breaks_are_refused_without_echoing_the_value() {
-        for bad in ["s3cret\nx", "s3cret\0", "s3cret\r"] {
+    fn refused_values_and_malformed_files_change_nothing_and_show_nothing() {
+        for bad in [
+            "s3cret\nx",
+            "s3cret\0",
+            "s3cret\r",
+            "s3cret${HOME}",
+            "s3cret\\\\",
+        ] {
             let err =
                 merge(Path::new(".env"), "", &[Update::set("REDIS_PASSWORD", bad)]).unwrap_err();
             assert_eq!(err.kind, crate::error::Kind::Usage);
@@ -304,12 +246,17 @@ mod tests {
             );
             assert!(!err.message.contains("s3cret"));
         }
+        let err = merge(Path::new(".env"), "A=1\nnot a pair\n", &[]).unwrap_err();
+        assert!(err.message.starts_with(".env:2:"), "{}", err.message);
     }
 
     #[test]
-    fn a_malformed_file_is_refused_with_its_line() {
-        let err = merge(Path::new(".env"), "A=1\nnot a pair\n", &[]).unwrap_err();
-        assert!(err.message.starts_with(".env:2:"), "{}", err.message);
+    fn statements_of_a_key_are_its_lines_as_written() {
+        let text = "A=1\nREDIS_HOST=a # x\nB=2\nREDIS_HOST=b";
+        assert_eq!(
+            statements_of(Path::new(".env"), text, "REDIS_HOST"),
+            ["REDIS_HOST=a # x\n", "REDIS_HOST=b"]
+        );
     }
 
     /// A line of some other setting, as people write them.
@@ -358,18 +305,21 @@ mod tests {
 
     proptest! {
         #[test]
-        fn any_printable_value_round_trips_through_dotenvy(value in "\\PC*") {
-            let text = merge_text("APP=1\n", &updates(&value));
-            prop_assert_eq!(read_back(&text, "REDIS_PASSWORD"), Some(value.clone()));
-            prop_assert_eq!(read_back(&text, "REDIS_PORT"), Some("6380".to_string()));
-            // Written again with the same value, nothing changes.
-            prop_assert_eq!(merge_text(&text, &updates(&value)), text);
+        fn any_accepted_value_round_trips_and_a_second_write_changes_nothing(value in "\\PC*") {
+            match merge(Path::new(".env"), "APP=1\n", &updates(&value)) {
+                Err(err) => prop_assert!(!err.message.contains(&value) || value.len() < 3),
+                Ok(text) => {
+                    prop_assert_eq!(read_back(&text, "REDIS_PASSWORD"), Some(value.clone()));
+                    prop_assert_eq!(read_back(&text, "REDIS_PORT"), Some("6380".to_string()));
+                    prop_assert_eq!(merge_text(&text, &updates(&value)), text);
+                }
+            }
         }
 
         #[test]
         fn untouched_lines_stay_byte_identical(
             (lines, crlf, final_newline) in a_file(),
-            value in "\\PC{0,12}",
+            value in "[a-zA-Z0-9 $#'._-]{0,12}".prop_filter("writable", |v| !(v.contains('\'') && v.contains('$'))),
         ) {
             let eol = if crlf { "\r\n" } else { "\n" };
             let mut old = String::new();
@@ -381,10 +331,9 @@ mod tests {
             }
             let new = merge_text(&old, &updates(&value));
             let others = |text: &str| -> Vec<String> {
-                logical_lines(text)
-                    .iter()
-                    .map(|l| text[l.start..l.end].to_string())
+                text.split_inclusive('\n')
                     .filter(|l| !l.trim_start().trim_start_matches("export ").starts_with("REDIS_"))
+                    .map(str::to_string)
                     .collect()
             };
             let before = others(&old);

@@ -1,14 +1,17 @@
 //! Writing `.env` to disk: decide the new text first (so a caller can say whether anything will
 //! change before it acts), then commit it atomically, 0600 when it holds a password and with the
-//! old mode and owner otherwise. A password in a file that git tracks, or does not ignore, is one
-//! `git add .` away from a public repository, so that is worth a warning.
+//! old mode and owner otherwise. setup decides before Redis starts and commits after it answers,
+//! so the file is read again at commit: a line someone added meanwhile is merged, not lost, and
+//! a REDIS_* line someone changed meanwhile stops the write. A password in a file that git
+//! tracks, or does not ignore, is one `git add .` away from a public repository, so that is
+//! worth a warning.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::merge::{Update, merge};
-use crate::atomic_write::{self, Mode};
+use super::merge::{Update, merge, statements_of};
+use crate::atomic_write::{self, Mode, Snapshot};
 use crate::error::{Error, Result};
 use crate::process::Cmd;
 
@@ -22,9 +25,25 @@ pub struct PendingWrite {
     pub existed: bool,
     old: String,
     new: String,
+    updates: Vec<Update>,
     /// The file will hold a non-empty REDIS_PASSWORD.
     pub holds_password: bool,
     old_mode: Option<u32>,
+}
+
+/// The text of the file now (None when there is none), its mode, and the snapshot the text
+/// was taken from (one read, so the check before the rename compares against this very text).
+fn read_now(path: &Path) -> Result<(Option<String>, Option<u32>, Snapshot)> {
+    let snapshot = match Snapshot::take(path) {
+        Ok(snapshot) => snapshot,
+        // The usage error of an unreadable .env (exit 2) rather than a failed write's.
+        Err(err) => return Err(super::read_text(path).err().unwrap_or(err)),
+    };
+    let text = super::decode(path, snapshot.contents().map(<[u8]>::to_vec))?;
+    let mode = std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777);
+    Ok((text, mode, snapshot))
 }
 
 impl PendingWrite {
@@ -41,25 +60,7 @@ impl PendingWrite {
                 .with_hint("create it first, or point --env-file at the app's folder"));
             }
         }
-        let (old, old_mode) = match std::fs::read(path) {
-            Ok(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|_| {
-                    Error::usage(format!("{}: not UTF-8 text", path.display()))
-                        .with_hint("save the .env file as UTF-8")
-                })?;
-                let mode = std::fs::metadata(path)
-                    .ok()
-                    .map(|m| m.permissions().mode() & 0o7777);
-                (Some(text), mode)
-            }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => (None, None),
-            Err(err) => {
-                return Err(
-                    Error::usage(format!("cannot read {}: {err}", path.display()))
-                        .with_hint("check the file's permissions, or point --env-file elsewhere"),
-                );
-            }
-        };
+        let (old, old_mode, _) = read_now(path)?;
         let existed = old.is_some();
         let old = old.unwrap_or_default();
         let new = merge(path, &old, updates)?;
@@ -71,6 +72,7 @@ impl PendingWrite {
             existed,
             old,
             new,
+            updates: updates.to_vec(),
             holds_password,
             old_mode,
         })
@@ -91,9 +93,31 @@ impl PendingWrite {
         self.changes_text() || self.tightens_mode()
     }
 
-    /// Writes the file when something changed (temp + fsync + rename); returns whether it did.
+    /// Reads the file again, merges the updates into what it holds now, and writes it (temp +
+    /// fsync + rename, refused if it changes once more before the rename); returns whether it
+    /// wrote. A REDIS_* key that changed since `prepare` is a refusal (exit 1), nothing written.
     pub fn commit(&self) -> Result<bool> {
-        if !self.changes() {
+        let (now, now_mode, snapshot) = read_now(&self.path)?;
+        let unchanged = now.as_deref() == self.existed.then_some(self.old.as_str());
+        let (existed, old, new) = if unchanged {
+            (self.existed, self.old.clone(), self.new.clone())
+        } else {
+            let now = now.unwrap_or_default();
+            if let Some(key) = self.updates.iter().map(|u| u.key.as_str()).find(|key| {
+                statements_of(&self.path, &self.old, key) != statements_of(&self.path, &now, key)
+            }) {
+                return Err(Error::check(format!(
+                    "{} changed while setup was running: its {key} line was edited there; \
+                     nothing was written",
+                    self.path.display()
+                ))
+                .with_hint("run setup again: it reads the file anew"));
+            }
+            let new = merge(&self.path, &now, &self.updates)?;
+            (snapshot.contents().is_some(), now, new)
+        };
+        let tightens = self.holds_password && now_mode.is_some_and(|m| m != SECRET_MODE);
+        if existed && old == new && !tightens {
             return Ok(false);
         }
         let mode = if self.holds_password {
@@ -101,7 +125,7 @@ impl PendingWrite {
         } else {
             Mode::Keep
         };
-        atomic_write::write(&self.path, self.new.as_bytes(), mode)?;
+        atomic_write::replace(&self.path, new.as_bytes(), mode, &snapshot, "setup")?;
         Ok(true)
     }
 }
@@ -201,6 +225,49 @@ mod tests {
         let err = PendingWrite::prepare(&dir.path().join("nope/.env"), &[]).unwrap_err();
         assert_eq!(err.kind, crate::error::Kind::Usage);
         assert!(err.message.contains("does not exist"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_line_added_meanwhile_is_kept_and_a_redis_key_changed_meanwhile_stops_the_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        std::fs::write(&path, "APP=1\nREDIS_PORT=6379\n").unwrap();
+        let updates = [Update::set("REDIS_PORT", "6380")];
+        let pending = PendingWrite::prepare(&path, &updates).unwrap();
+        std::fs::write(&path, "APP=1\nREDIS_PORT=6379\nADDED=by hand\n").unwrap();
+        assert!(pending.commit().unwrap());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "APP=1\nREDIS_PORT=6380\nADDED=by hand\n"
+        );
+        let pending = PendingWrite::prepare(&path, &[Update::set("REDIS_PORT", "7000")]).unwrap();
+        std::fs::write(&path, "APP=1\nREDIS_PORT=6390\n").unwrap();
+        let err = pending.commit().unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Check);
+        assert!(
+            err.message.contains("REDIS_PORT line was edited"),
+            "{}",
+            err.message
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "APP=1\nREDIS_PORT=6390\n"
+        );
+    }
+
+    #[test]
+    fn a_symlink_to_nowhere_is_refused_and_nothing_is_created_behind_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join(".env");
+        std::os::unix::fs::symlink("missing/target.env", &link).unwrap();
+        let err = PendingWrite::prepare(&link, &[Update::set("REDIS_PORT", "1")]).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Usage);
+        assert!(
+            err.message.contains("points at a file that does not exist"),
+            "{}",
+            err.message
+        );
+        assert!(!dir.path().join("missing").exists());
     }
 
     #[test]

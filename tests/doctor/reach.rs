@@ -83,7 +83,14 @@ esac"#,
             .detail
             .contains("Homebrew service redis is stopped")
     );
-    assert_eq!(doc.hint("tcp"), "brew services start redis");
+    // Homebrew's Redis listens on 6379: starting it alone would leave the asked port refused.
+    let hint = doc.hint("tcp");
+    assert!(
+        hint.starts_with("`brew services start redis` (it listens on 6379)"),
+        "{hint}"
+    );
+    assert!(hint.contains("REDIS_PORT=6379"), "{hint}");
+    assert!(hint.contains("a Redis for port "), "{hint}");
 }
 
 /// The apt finding depends on Debian's own port: when a Redis already listens on 6379 (CI starts
@@ -93,11 +100,9 @@ esac"#,
 fn refused_with_the_apt_package_installed_names_how_to_start_it() {
     let fake = nothing_installed();
     fake.script("dpkg-query", r#"printf 'install ok installed'"#);
-    let doc: Doc = doctor_on(free_port())
-        .path_first(fake.path())
-        .run()
-        .code(1)
-        .json();
+    let other = RedisServer::start();
+    let port = free_port();
+    let doc: Doc = doctor_on(port).path_first(fake.path()).run().code(1).json();
     let hint = doc.hint("tcp");
     if TcpStream::connect(("127.0.0.1", 6379)).is_ok() {
         assert!(
@@ -121,8 +126,20 @@ fn refused_with_the_apt_package_installed_names_how_to_start_it() {
             "service redis-server start",
             "redis-server /etc/redis/redis.conf --daemonize yes",
         ];
-        assert!(starts.iter().any(|s| hint.ends_with(s)), "{hint}");
+        assert!(starts.iter().any(|s| hint.contains(s)), "{hint}");
+        // The package listens on 6379, not on the asked port: the fix also points the app there,
+        // or starts a Redis for the asked port.
+        assert!(hint.contains("then point the app at it"), "{hint}");
+        assert!(hint.contains("REDIS_PORT=6379"), "{hint}");
+        assert!(
+            hint.contains(&format!("redis-server --port {port} "))
+                || hint.contains(&format!("redis-server@{port}")),
+            "{hint}"
+        );
     }
+    let detail = &doc.check("tcp").detail;
+    assert!(detail.contains("Redis listens here on"), "{detail}");
+    assert!(detail.contains(&other.port.to_string()), "{detail}");
 }
 
 #[test]

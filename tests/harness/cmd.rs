@@ -33,6 +33,8 @@ pub struct Run {
     pub stderr: String,
     pub took: Duration,
     pub dir: PathBuf,
+    /// Peak resident memory of the process, in KiB.
+    pub max_rss_kb: u64,
 }
 
 impl Imcache {
@@ -103,7 +105,12 @@ impl Imcache {
         self
     }
 
-    pub fn run(mut self) -> Run {
+    pub fn run(self) -> Run {
+        self.spawn().wait()
+    }
+
+    /// Starts the run and returns at once (to signal it while it works).
+    pub fn spawn(mut self) -> Running {
         let dir = match &self.dir {
             Some(dir) => dir.clone(),
             None => {
@@ -135,6 +142,8 @@ impl Imcache {
             command.uid(NOBODY).gid(NOBODY);
         }
         let started = Instant::now();
+        // Reaped by `Running::wait` with wait4(2), which also reports the peak memory.
+        #[allow(clippy::zombie_processes)]
         let mut child = command.spawn().expect("run imcache");
         let mut stdin = child.stdin.take().expect("stdin");
         let input = std::mem::take(&mut self.stdin);
@@ -143,30 +152,98 @@ impl Imcache {
         });
         let out = drain(child.stdout.take().expect("stdout"));
         let err = drain(child.stderr.take().expect("stderr"));
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait") {
-                break status;
+        Running {
+            pid: child.id() as i32,
+            started,
+            writer,
+            out,
+            err,
+            dir,
+            _own_dir: self.own_dir.take(),
+            args: self.args.clone(),
+            kill_after: self.kill_after,
+        }
+    }
+}
+
+/// A run under way.
+pub struct Running {
+    pid: i32,
+    started: Instant,
+    writer: std::thread::JoinHandle<()>,
+    out: std::thread::JoinHandle<String>,
+    err: std::thread::JoinHandle<String>,
+    dir: PathBuf,
+    _own_dir: Option<tempfile::TempDir>,
+    args: Vec<OsString>,
+    kill_after: Duration,
+}
+
+impl Running {
+    /// Sends a signal (SIGINT for Ctrl-C).
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill with our own child's pid, not yet reaped.
+        assert_eq!(unsafe { libc::kill(self.pid, signal) }, 0, "kill({signal})");
+    }
+
+    /// Waits until the process has installed its SIGINT handler (the SigCgt mask in /proc),
+    /// so that a signal sent next meets imcache's handler, not the default action.
+    pub fn wait_for_handler(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let status =
+                std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+            let caught = status
+                .lines()
+                .find_map(|l| l.strip_prefix("SigCgt:"))
+                .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+                .unwrap_or(0);
+            if caught & (1 << (libc::SIGINT - 1)) != 0 {
+                return;
             }
-            if started.elapsed() > self.kill_after {
-                let _ = child.kill();
-                let _ = child.wait();
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        panic!("imcache never installed its SIGINT handler");
+    }
+
+    /// Waits for the exit (killing a hang after `kill_after`).
+    pub fn wait(self) -> Run {
+        let mut status = 0;
+        // SAFETY: a zeroed rusage is a valid out-parameter.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        loop {
+            // SAFETY: wait4 on our own child with valid out-pointers.
+            let rc = unsafe { libc::wait4(self.pid, &mut status, libc::WNOHANG, &mut usage) };
+            if rc == self.pid {
+                break;
+            }
+            assert!(rc == 0, "wait4 failed");
+            if self.started.elapsed() > self.kill_after {
+                self.signal(libc::SIGKILL);
+                // SAFETY: as above.
+                unsafe { libc::wait4(self.pid, &mut status, 0, &mut usage) };
                 panic!(
                     "imcache {:?} still running after {:?}; stderr so far: {}",
                     self.args,
                     self.kill_after,
-                    err.join().unwrap_or_default()
+                    self.err.join().unwrap_or_default()
                 );
             }
-            std::thread::sleep(Duration::from_millis(2));
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let took = self.started.elapsed();
+        let _ = self.writer.join();
+        let code = match libc::WIFEXITED(status) {
+            true => libc::WEXITSTATUS(status),
+            false => -1,
         };
-        let took = started.elapsed();
-        let _ = writer.join();
         Run {
-            code: status.code().unwrap_or(-1),
-            stdout: out.join().unwrap_or_default(),
-            stderr: err.join().unwrap_or_default(),
+            code,
+            stdout: self.out.join().unwrap_or_default(),
+            stderr: self.err.join().unwrap_or_default(),
             took,
-            dir,
+            dir: self.dir,
+            max_rss_kb: u64::try_from(usage.ru_maxrss).unwrap_or(0),
         }
     }
 }

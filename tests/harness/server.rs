@@ -31,6 +31,8 @@ pub struct ServerBuilder {
     port: Option<u16>,
     existing_config: Option<PathBuf>,
     binary: Option<PathBuf>,
+    tls_pair: Option<(PathBuf, PathBuf)>,
+    unix_socket: bool,
 }
 
 /// The redis-server the tests run: `IMCACHE_TEST_REDIS_SERVER`, else Debian's
@@ -113,6 +115,20 @@ impl ServerBuilder {
         self
     }
 
+    /// Serve TLS with this certificate and key instead of the harness's CA-signed pair.
+    pub fn tls_with(mut self, cert: &std::path::Path, key: &std::path::Path) -> Self {
+        self.tls = true;
+        self.tls_pair = Some((cert.to_path_buf(), key.to_path_buf()));
+        self
+    }
+
+    /// Also listen on a unix socket (`RedisServer::socket`), mode 700 unless a `unixsocketperm`
+    /// directive says otherwise.
+    pub fn unix_socket(mut self) -> Self {
+        self.unix_socket = true;
+        self
+    }
+
     /// Run this redis-server binary (an older version, say) instead of `redis_server_bin()`.
     pub fn binary(mut self, path: &std::path::Path) -> Self {
         self.binary = Some(path.to_path_buf());
@@ -153,13 +169,24 @@ impl ServerBuilder {
             ),
             ("daemonize".into(), "no".into()),
         ];
+        if self.unix_socket {
+            directives.push((
+                "unixsocket".into(),
+                dir.path().join("redis.sock").display().to_string(),
+            ));
+            directives.push(("unixsocketperm".into(), "700".into()));
+        }
         if self.tls {
             let c = certs();
+            let (cert, key) = self
+                .tls_pair
+                .clone()
+                .unwrap_or_else(|| (c.server_cert.clone(), c.server_key.clone()));
             directives.extend([
                 ("port".into(), "0".into()),
                 ("tls-port".into(), port.to_string()),
-                ("tls-cert-file".into(), c.server_cert.display().to_string()),
-                ("tls-key-file".into(), c.server_key.display().to_string()),
+                ("tls-cert-file".into(), cert.display().to_string()),
+                ("tls-key-file".into(), key.display().to_string()),
                 ("tls-ca-cert-file".into(), c.ca_cert.display().to_string()),
                 ("tls-auth-clients".into(), "no".into()),
             ]);
@@ -277,6 +304,11 @@ impl RedisServer {
         }
     }
 
+    /// The unix socket of a server started with `unix_socket()`.
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("redis.sock")
+    }
+
     /// `redis://127.0.0.1:PORT` (rediss:// with TLS).
     pub fn url(&self) -> String {
         let scheme = if self.tls { "rediss" } else { "redis" };
@@ -290,11 +322,12 @@ impl RedisServer {
 
     /// A direct connection (with the password and TLS) for assertions.
     pub fn client(&self) -> redis::Connection {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut url = self.url();
-        if self.tls {
-            url.push_str("/#insecure");
-        }
+        assert!(
+            !self.tls,
+            "the tests' own client speaks plain TCP (imcache's TLS is its own); start the \
+             server with .unix_socket() too and query it there"
+        );
+        let url = self.url();
         let client = redis::Client::open(url.as_str()).expect("client");
         let mut con = client
             .get_connection_with_timeout(Duration::from_secs(5))

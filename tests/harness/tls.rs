@@ -12,6 +12,16 @@ pub struct Certs {
     pub server_key: PathBuf,
     /// A second CA that signed nothing we serve: "unknown CA".
     pub other_ca_cert: PathBuf,
+    /// A self-signed server certificate made the common way (`openssl req -x509 -newkey`):
+    /// CA:TRUE, no subject alternative name.
+    pub self_signed_cert: PathBuf,
+    pub self_signed_key: PathBuf,
+    /// A server certificate signed by the test CA for the name `redis.internal` only.
+    pub elsewhere_cert: PathBuf,
+    pub elsewhere_key: PathBuf,
+    /// A client certificate signed by the test CA, for servers with `tls-auth-clients yes`.
+    pub client_cert: PathBuf,
+    pub client_key: PathBuf,
 }
 
 /// The certificates, generated on first use.
@@ -75,7 +85,132 @@ pub fn certs() -> &'static Certs {
                 "server.ext",
             ],
         );
+        openssl(
+            &dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "self.key",
+                "-out",
+                "self.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=my-redis",
+            ],
+        );
+        std::fs::write(
+            dir.join("client.ext"),
+            "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+        )
+        .unwrap();
+        openssl(
+            &dir,
+            &[
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+                "client.key",
+            ],
+        );
+        openssl(
+            &dir,
+            &[
+                "req",
+                "-new",
+                "-key",
+                "client.key",
+                "-out",
+                "client.csr",
+                "-subj",
+                "/CN=app",
+            ],
+        );
+        openssl(
+            &dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "client.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "client.crt",
+                "-days",
+                "2",
+                "-extfile",
+                "client.ext",
+            ],
+        );
+        std::fs::write(
+            dir.join("elsewhere.ext"),
+            "subjectAltName=DNS:redis.internal\nbasicConstraints=CA:FALSE\n\
+             keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        openssl(
+            &dir,
+            &[
+                "ecparam",
+                "-name",
+                "prime256v1",
+                "-genkey",
+                "-noout",
+                "-out",
+                "elsewhere.key",
+            ],
+        );
+        openssl(
+            &dir,
+            &[
+                "req",
+                "-new",
+                "-key",
+                "elsewhere.key",
+                "-out",
+                "elsewhere.csr",
+                "-subj",
+                "/CN=redis.internal",
+            ],
+        );
+        openssl(
+            &dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "elsewhere.csr",
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                "elsewhere.crt",
+                "-days",
+                "2",
+                "-extfile",
+                "elsewhere.ext",
+            ],
+        );
         Certs {
+            elsewhere_cert: dir.join("elsewhere.crt"),
+            elsewhere_key: dir.join("elsewhere.key"),
+            self_signed_cert: dir.join("self.crt"),
+            self_signed_key: dir.join("self.key"),
+            client_cert: dir.join("client.crt"),
+            client_key: dir.join("client.key"),
             ca_cert: dir.join("ca.crt"),
             server_cert: dir.join("server.crt"),
             server_key: dir.join("server.key"),

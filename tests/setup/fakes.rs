@@ -150,6 +150,7 @@ case "$1" in
         --name) name="$2"; shift ;;
         -p) pub="$2"; shift ;;
         -e) [ "$2" = REDIS_PASSWORD ] && with_password=1; shift ;;
+        --) break ;;
       esac
       shift
     done
@@ -168,12 +169,14 @@ case "$1" in
     start_server
     echo 4f9d2e1c0b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e ;;
   start)
+    for last in "$@"; do :; done
     port=$(cat "$state/cport"); with_password=""
     echo running > "$state/container"
     start_server
-    echo "$2" ;;
+    echo "$last" ;;
   rm)
-    rm -f "$state/container"; echo "$2" ;;
+    for last in "$@"; do :; done
+    rm -f "$state/container"; echo "$last" ;;
   *)
     echo "fake docker: unexpected $*" >&2; exit 2 ;;
 esac"#,

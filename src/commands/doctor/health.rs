@@ -6,8 +6,10 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use super::fixes::TuneFix;
 use super::server::Server;
 use super::sources::{self, Profile};
+use crate::capability::Refusal;
 use crate::output::Check;
 use crate::procfs::{self, Machine};
 use crate::settings::Settings;
@@ -69,14 +71,14 @@ pub fn version(server: &Server) -> Check {
 
 /// The last snapshot (and AOF write): when it failed, Redis refuses writes while
 /// stop-writes-on-bgsave-error is on and save rules exist.
-pub fn rdb_save(server: &Server, machine: &Machine) -> Check {
+pub fn rdb_save(server: &Server, machine: &Machine, tune: &TuneFix) -> Check {
     let info = &server.info;
     let aof_failed = info.get("aof_enabled") == Some("1")
         && info.get("aof_last_write_status").is_some_and(|s| s != "ok");
     match info.get("rdb_last_bgsave_status") {
         None => Check::skip("rdb_save", "not run: INFO has no rdb_last_bgsave_status"),
         Some("ok") if aof_failed => {
-            let (why, fix) = dir_problem(server, machine);
+            let (why, fix) = dir_problem(server, machine, tune);
             Check::fail(
                 "rdb_save",
                 format!("the last AOF write failed: writes are refused (MISCONF); {why}"),
@@ -88,8 +90,9 @@ pub fn rdb_save(server: &Server, machine: &Machine) -> Check {
             let rules_on = server
                 .config("save")
                 .map_or(true, |s| s.is_some_and(|s| !s.trim().is_empty()));
-            let stop_writes = server.config("stop-writes-on-bgsave-error") != Ok(Some("no"));
-            let (why, fix) = dir_problem(server, machine);
+            let stop_writes =
+                server.config("stop-writes-on-bgsave-error").ok().flatten() != Some("no");
+            let (why, fix) = dir_problem(server, machine, tune);
             if rules_on && stop_writes {
                 Check::fail(
                     "rdb_save",
@@ -108,8 +111,12 @@ pub fn rdb_save(server: &Server, machine: &Machine) -> Check {
 }
 
 /// Why the server's `dir` cannot take a snapshot, as far as this machine can tell, and the fix.
-fn dir_problem(server: &Server, machine: &Machine) -> (String, String) {
-    let off = "or turn snapshots off for a cache: imcache tune --live --profile dev";
+fn dir_problem(server: &Server, machine: &Machine, tune: &TuneFix) -> (String, String) {
+    let off = format!(
+        "or turn snapshots off for a cache: {}",
+        tune.profile("dev", "save \"\"")
+    );
+    let off = off.as_str();
     let dir = server
         .config("dir")
         .ok()
@@ -228,16 +235,41 @@ fn free_bytes(path: &Path) -> Option<u64> {
     Some(blocks.saturating_mul(block_size))
 }
 
+/// A check that needed CONFIG, which the server refused: a finding (what could not be seen, and
+/// how to allow it), with what INFO alone says about persistence when it can say it.
+pub fn could_not_read_config(name: &str, refusal: &Refusal, server: &Server) -> Check {
+    let seen = match server.info.u64("rdb_changes_since_last_save") {
+        Some(_) if name == "save_rules" => format!(
+            "; INFO says: last RDB save {}, AOF {}",
+            server
+                .info
+                .get("rdb_last_bgsave_status")
+                .unwrap_or("unknown"),
+            match server.info.get("aof_enabled") {
+                Some("1") => "on",
+                Some(_) => "off",
+                None => "unknown",
+            }
+        ),
+        _ => String::new(),
+    };
+    Check::warn(
+        name,
+        format!("{}{}{seen}", super::report::COULD_NOT_RUN, refusal.detail()),
+    )
+    .hint(refusal.fix())
+}
+
 /// The guide's prod rules: `save 900 1`, `save 300 10`, `save 60 10000`.
 const PROD_RULES: &str = "900 1 300 10 60 10000";
 
 /// Save rules (and AOF) against the profile: IMCACHE_PROFILE when set, else the rules say which
 /// profile they are (none: dev; the guide's: prod) and anything else is a warning.
-pub fn save_rules(server: &Server, settings: &Settings) -> Check {
+pub fn save_rules(server: &Server, settings: &Settings, tune: &TuneFix) -> Check {
     let save = match server.config("save") {
         Ok(Some(save)) => save.split_whitespace().collect::<Vec<_>>().join(" "),
         Ok(None) => return Check::skip("save_rules", "not run: the server has no save setting"),
-        Err(why) => return Check::skip("save_rules", format!("not run: {why}")),
+        Err(refusal) => return could_not_read_config("save_rules", refusal, server),
     };
     let aof = server.config("appendonly").ok().flatten() == Some("yes");
     let shown = match (save.is_empty(), aof) {
@@ -247,8 +279,8 @@ pub fn save_rules(server: &Server, settings: &Settings) -> Check {
         (false, true) => format!("save {save}, appendonly yes"),
     };
     let persistent = !save.is_empty() || aof;
-    let dev_fix = "imcache tune --live --profile dev (save \"\")";
-    let prod_fix = "imcache tune --live --profile prod (save 900 1, 300 10, 60 10000)";
+    let dev_fix = tune.profile("dev", "save \"\"");
+    let prod_fix = tune.profile("prod", "save 900 1, 300 10, 60 10000");
     match sources::profile(settings) {
         Some(Ok(Profile::Dev)) if persistent => Check::warn(
             "save_rules",
@@ -271,7 +303,11 @@ pub fn save_rules(server: &Server, settings: &Settings) -> Check {
             "save_rules",
             format!("{shown} match neither profile (dev: none; prod: save {PROD_RULES})"),
         )
-        .hint("pick one with imcache tune --live --profile dev|prod, and set IMCACHE_PROFILE to it"),
+        .hint(format!(
+            "pick one ({} or {}), and set IMCACHE_PROFILE to it",
+            tune.profile("dev", "save \"\""),
+            tune.profile("prod", "save 900 1, 300 10, 60 10000")
+        )),
     }
 }
 

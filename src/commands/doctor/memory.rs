@@ -3,6 +3,7 @@
 //! memory far above what Redis uses, judged only above a floor: see `FRAGMENTATION_FLOOR`) and
 //! `eviction_policy` (one that cannot evict what the app stores).
 
+use super::fixes::TuneFix;
 use super::server::Server;
 use crate::info::Info;
 use crate::output::Check;
@@ -12,18 +13,6 @@ use crate::output::Check;
 /// 10 or more with nothing wrong. Redis's own MEMORY DOCTOR likewise stays silent on tiny servers.
 pub const FRAGMENTATION_FLOOR: u64 = 32 * 1024 * 1024;
 
-/// The `imcache tune --live` command for a change, keeping the profile's persistence as it is
-/// (tune always writes the save rules of its profile).
-pub struct TuneFix {
-    pub profile: &'static str,
-}
-
-impl TuneFix {
-    pub fn command(&self, args: &str) -> String {
-        format!("imcache tune --live {args} --profile {}", self.profile)
-    }
-}
-
 pub fn maxmemory(server: &Server, tune: &TuneFix) -> Check {
     match server.info.u64("maxmemory") {
         None => Check::skip("maxmemory", "not run: INFO has no maxmemory"),
@@ -31,7 +20,7 @@ pub fn maxmemory(server: &Server, tune: &TuneFix) -> Check {
             "maxmemory",
             "no memory limit (maxmemory 0): the cache grows until the system runs out of memory",
         )
-        .hint(tune.command("--maxmemory 256mb")),
+        .hint(tune.set(&[("maxmemory", "256mb")])),
         Some(limit) => Check::pass("maxmemory", format!("limit {}", size(limit))),
     }
 }
@@ -56,12 +45,12 @@ pub fn memory_use(server: &Server, tune: &TuneFix) -> Check {
     let fix = if policy.starts_with("allkeys") {
         format!(
             "a full {policy} cache evicts: fine while the hit rate holds (imcache metrics), else {}",
-            tune.command("--maxmemory <more>")
+            tune.set(&[("maxmemory", "<more>")])
         )
     } else {
         format!(
             "writes fail with OOM at 100%: {}",
-            tune.command("--maxmemory <more> --policy allkeys-lru")
+            tune.set(&[("maxmemory", "<more>"), ("maxmemory-policy", "allkeys-lru")])
         )
     };
     Check::warn("memory_use", detail).hint(fix)
@@ -80,7 +69,7 @@ pub fn evictions(first: &Info, second: Option<&Info>, seconds: f64, tune: &TuneF
             "evictions",
             format!("{rising} keys evicted in the last {seconds:.1}s ({after} since start): the cache is too small for what the app stores"),
         )
-        .hint(format!("{}, or shorten the TTLs", tune.command("--maxmemory <more>")))
+        .hint(format!("{}, or shorten the TTLs", tune.set(&[("maxmemory", "<more>")])))
     } else {
         Check::pass(
             "evictions",
@@ -135,7 +124,7 @@ pub fn eviction_policy(server: &Server, tune: &TuneFix) -> Check {
     let Some(policy) = info.get("maxmemory_policy") else {
         return Check::skip("eviction_policy", "not run: INFO has no maxmemory_policy");
     };
-    let switch = tune.command("--policy allkeys-lru");
+    let switch = tune.set(&[("maxmemory-policy", "allkeys-lru")]);
     if policy == "noeviction" {
         return Check::warn(
             "eviction_policy",

@@ -2,7 +2,10 @@
 //! command that starts it the way it was installed. Asked in order of how sure the answer is: a
 //! redis-server on that very port but bound to other addresses, our own Docker container, the
 //! Homebrew service, the Debian package, then any redis-server listening on other ports; the
-//! first that explains the closed port gives the fix.
+//! first that explains the closed port gives the fix. A fix always ends with the app's port
+//! answering, or with the app pointed at a port that answers: starting a service that listens
+//! elsewhere is followed by the REDIS_PORT that reaches it, with a Redis for the asked port as
+//! the other way. The Redis servers listening on other ports here are always named.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -34,18 +37,53 @@ pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
             ),
         };
     }
-    wrong_address(settings, machine)
-        .or_else(|| docker(port))
-        .or_else(brew)
+    let mut finding = wrong_address(settings, machine)
+        .or_else(|| docker(settings))
+        .or_else(|| brew(settings))
         .or_else(|| apt(settings, machine))
         .or_else(|| elsewhere(settings, machine))
         .unwrap_or_else(|| Finding {
             detail: String::from("no redis-server process, container or service on this machine"),
-            fix: String::from("install and start Redis: imcache setup"),
-        })
+            fix: format!("install and start Redis on port {port}: imcache setup --port {port}"),
+        });
+    let others = other_ports(machine, port);
+    if !others.is_empty() && !finding.detail.contains("redis-server runs on") {
+        finding.detail.push_str(&format!(
+            "; Redis listens here on {}",
+            others
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    finding
 }
 
-fn docker(port: u16) -> Option<Finding> {
+/// The ports other than `port` that a redis-server listens on, on this machine.
+fn other_ports(machine: &Machine, port: u16) -> BTreeSet<u16> {
+    machine
+        .sockets()
+        .iter()
+        .filter(|s| s.port != port)
+        .filter(|s| s.owner.as_ref().is_some_and(|o| o.comm == "redis-server"))
+        .map(|s| s.port)
+        .collect()
+}
+
+/// `START, then point the app at it: REDIS_PORT=...; or a Redis for PORT: ...` when what
+/// START starts listens on `listens`, not on the app's port.
+fn start_elsewhere(settings: &Settings, start: &str, listens: u16, own: String) -> String {
+    format!(
+        "`{start}` (it listens on {listens}), then point the app at it: {}; or a Redis for port \
+         {}: {own}",
+        set_port(settings, listens),
+        settings.port.value
+    )
+}
+
+fn docker(settings: &Settings) -> Option<Finding> {
+    let port = settings.port.value;
     process::find("docker")?;
     match install::docker_container(CONTAINER) {
         Container::Stopped(state) => Some(Finding {
@@ -55,18 +93,41 @@ fn docker(port: u16) -> Option<Finding> {
         Container::Running => Some(Finding {
             detail: format!("the container {CONTAINER} runs but does not publish port {port} here"),
             fix: format!(
-                "`docker port {CONTAINER}` shows its port; recreate it published on \
-                 127.0.0.1:{port} (imcache setup docker)"
+                "a container for port {port}: imcache setup docker --name {CONTAINER}-{port} \
+                 --port {port} (it runs `docker run -p 127.0.0.1:{port}:6379 ...`); or point \
+                 the app at the port `docker port {CONTAINER}` shows"
             ),
         }),
         Container::Missing | Container::Unknown(_) => None,
     }
 }
 
-fn brew() -> Option<Finding> {
-    (install::brew_service() == Service::Stopped).then(|| Finding {
-        detail: String::from("the Homebrew service redis is stopped"),
-        fix: String::from("brew services start redis"),
+fn brew(settings: &Settings) -> Option<Finding> {
+    if install::brew_service() != Service::Stopped {
+        return None;
+    }
+    let start = "brew services start redis";
+    let brew_port = install::brew_prefix()
+        .and_then(|prefix| install::conf_port(&prefix.join("etc/redis.conf")))
+        .unwrap_or(6379);
+    let port = settings.port.value;
+    Some(match brew_port == port {
+        true => Finding {
+            detail: String::from("the Homebrew service redis is stopped"),
+            fix: String::from(start),
+        },
+        false => Finding {
+            detail: format!(
+                "the Homebrew service redis is stopped (its redis.conf says port {brew_port}, \
+                 not {port})"
+            ),
+            fix: start_elsewhere(
+                settings,
+                start,
+                brew_port,
+                format!("redis-server --port {port} --daemonize yes"),
+            ),
+        },
     })
 }
 
@@ -80,14 +141,19 @@ fn apt(settings: &Settings, machine: &Machine) -> Option<Finding> {
     let apt_port = ConfFile::read(Path::new(DEBIAN_CONF)).map_or(6379, |c| c.port());
     let listeners = machine.listeners_on(apt_port);
     if listeners.is_empty() {
-        let where_ = if apt_port == port {
-            String::new()
-        } else {
-            format!(" (its {DEBIAN_CONF} says port {apt_port}, not {port})")
-        };
+        let start = install::apt_start_command().display();
+        if apt_port == port {
+            return Some(Finding {
+                detail: String::from("the apt package redis-server is installed but not running"),
+                fix: start,
+            });
+        }
         return Some(Finding {
-            detail: format!("the apt package redis-server is installed but not running{where_}"),
-            fix: install::apt_start_command().display(),
+            detail: format!(
+                "the apt package redis-server is installed but not running (its {DEBIAN_CONF} \
+                 says port {apt_port}, not {port})"
+            ),
+            fix: start_elsewhere(settings, &start, apt_port, second_apt_instance(port)),
         });
     }
     let another_program = listeners
@@ -100,6 +166,18 @@ fn apt(settings: &Settings, machine: &Machine) -> Option<Finding> {
         ),
         fix: format!("point the app at it: {}", set_port(settings, apt_port)),
     })
+}
+
+/// A second server of the Debian package, for `port`: systemd's redis-server@ unit reads
+/// /etc/redis/redis-NAME.conf; without systemd, redis-server itself.
+fn second_apt_instance(port: u16) -> String {
+    match install::systemd_is_init() {
+        true => format!(
+            "copy {DEBIAN_CONF} to /etc/redis/redis-{port}.conf with `port {port}` (and its own \
+             pidfile and logfile), then `systemctl start redis-server@{port}`"
+        ),
+        false => format!("redis-server --port {port} --daemonize yes"),
+    }
 }
 
 /// A redis-server on the very port, but bound to other addresses than the one connected to.

@@ -4,7 +4,10 @@
 
 use serde::Serialize;
 
-use crate::output::{Check, CheckStatus, Paint, Report, render_checklist};
+use crate::output::{self, Check, CheckStatus, Paint, Report, render_checklist};
+
+/// How the detail of a check begins when the server refused what the check needed.
+pub const COULD_NOT_RUN: &str = "could not run: ";
 
 #[derive(Serialize)]
 pub struct DoctorReport {
@@ -47,14 +50,43 @@ impl DoctorReport {
         if skipped > 0 {
             text.push_str(&format!(" ({} skipped)", plural(skipped, "check")));
         }
+        // Why checks could not run, each reason once, without the server's own words.
+        let mut reasons: Vec<&str> = Vec::new();
+        let mut unread = 0;
+        for check in &self.checks {
+            if let Some(why) = check.detail.strip_prefix(COULD_NOT_RUN) {
+                unread += 1;
+                let why = why.split(" (").next().unwrap_or(why);
+                if !reasons.contains(&why) {
+                    reasons.push(why);
+                }
+            }
+        }
+        if unread > 0 {
+            text.push_str(&format!(
+                "; {} could not run: {}",
+                plural(unread, "check"),
+                reasons.join("; ")
+            ));
+        }
         text
     }
 }
 
-impl Report for DoctorReport {
-    fn text(&self, paint: &Paint) -> String {
-        let mut text = format!("{} {}\n", paint.bold("imcache doctor:"), self.target);
-        text.push_str(&render_checklist(&self.checks, paint));
+impl DoctorReport {
+    /// One line for stderr when doctor found a problem: the count and the first problem.
+    pub fn failure_line(&self) -> Option<String> {
+        let first = self.checks.iter().find(|c| c.status == CheckStatus::Fail)?;
+        Some(format!(
+            "doctor found {} for {}; first: {}: {}",
+            self.summary(),
+            self.target,
+            first.name,
+            first.detail
+        ))
+    }
+
+    fn final_line(&self, paint: &Paint) -> String {
         let summary = self.summary();
         let line = if !self.ok {
             format!(
@@ -75,10 +107,20 @@ impl Report for DoctorReport {
                 paint.green(&summary)
             )
         };
+        line + "\n"
+    }
+}
+
+impl Report for DoctorReport {
+    fn text(&self, paint: &Paint) -> String {
+        let mut text = format!("{} {}\n", paint.bold("imcache doctor:"), self.target);
+        text.push_str(&render_checklist(&self.checks, paint));
         text.push('\n');
-        text.push_str(&line);
-        text.push('\n');
-        text
+        text + &self.final_line(paint)
+    }
+
+    fn quiet_text(&self, paint: &Paint) -> String {
+        render_checklist(&output::problems(&self.checks), paint) + &self.final_line(paint)
     }
 }
 

@@ -1,7 +1,7 @@
-//! The one second doctor spends watching the server: 20 PINGs spread over it (the `latency`
-//! check: p50 and p99; with 20 samples p99 is the slowest) and, at its end, a second INFO stats
-//! for the evictions check. Spreading the PINGs makes the wait for the second sample also a
-//! better latency sample than a burst would be.
+//! The short time doctor spends watching the server (`--sample`, 50 ms by default): 20 PINGs
+//! spread over it (the `latency` check: p50 and p99; with 20 samples p99 is the slowest) and, at
+//! its end, a second INFO stats for the evictions check, which also reads the lifetime counter,
+//! so a short window still says how many keys were evicted since the server started.
 
 use std::time::{Duration, Instant};
 
@@ -9,8 +9,6 @@ use crate::info::{self, Info};
 use crate::output::{Check, format_ms, round_ms};
 
 const PINGS: u32 = 20;
-/// The time between the two INFO samples.
-pub const WINDOW: Duration = Duration::from_secs(1);
 /// p99 above this on loopback means the server itself is slow.
 const LOOPBACK_P99_LIMIT_MS: f64 = 10.0;
 
@@ -20,15 +18,20 @@ pub struct Sampled {
     pub second: Option<(Info, f64)>,
 }
 
-/// PINGs until a second after `first_at`, then INFO stats.
-pub fn watch(con: &mut redis::Connection, first_at: Instant, local: bool) -> Sampled {
+/// PINGs until `window` after `first_at`, then INFO stats.
+pub fn watch(
+    con: &mut dyn redis::ConnectionLike,
+    first_at: Instant,
+    window: Duration,
+    local: bool,
+) -> Sampled {
     let started = Instant::now();
-    let spacing = WINDOW.saturating_sub(first_at.elapsed()) / PINGS;
+    let spacing = window.saturating_sub(first_at.elapsed()) / PINGS;
     let mut rtts = Vec::new();
     let mut failure = None;
     for i in 1..=PINGS {
         let sent = Instant::now();
-        match redis::cmd("PING").query::<String>(con) {
+        match crate::trace::timed("PING", || redis::cmd("PING").query::<String>(con)) {
             Ok(_) => rtts.push(sent.elapsed()),
             Err(err) => {
                 failure = Some(err);
@@ -47,7 +50,7 @@ pub fn watch(con: &mut redis::Connection, first_at: Instant, local: bool) -> Sam
     }
     // The time spent in PINGs, not the pauses between them.
     .took(rtts.iter().sum());
-    sleep_until(first_at + WINDOW);
+    sleep_until(first_at + window);
     let second = info::fetch(con, &["stats"])
         .ok()
         .map(|info| (info, first_at.elapsed().as_secs_f64()));
@@ -87,9 +90,8 @@ pub(crate) fn percentile(sorted: &[Duration], p: usize) -> Option<Duration> {
 
 fn sleep_until(deadline: Instant) {
     let left = deadline.saturating_duration_since(Instant::now());
-    if !left.is_zero() {
-        std::thread::sleep(left);
-    }
+    // Ctrl-C ends doctor from its handler; this sleep needs no say in it.
+    let _ = crate::interrupt::sleep(left);
 }
 
 #[cfg(test)]

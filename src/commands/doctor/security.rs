@@ -22,7 +22,9 @@ pub fn exposure(settings: &Settings, server: &Server, machine: &Machine) -> Chec
         match server.config("bind") {
             Ok(Some(bind)) => (bind_is_open(bind), format!("bind {}", shown_bind(bind))),
             Ok(None) => return Check::skip("exposure", "not run: the server has no bind setting"),
-            Err(why) => return Check::skip("exposure", format!("not run: {why}")),
+            Err(refusal) => {
+                return super::health::could_not_read_config("exposure", refusal, server);
+            }
         }
     };
     if !open {

@@ -1,15 +1,18 @@
-//! What the health checks read from a connected server, fetched once: one INFO (the default
-//! sections hold everything doctor needs, and a bare INFO works on every Redis version, unlike a
-//! list of sections before 7.0) and one pipelined round of CONFIG GET, one parameter per command
-//! for the same reason. A server that forbids CONFIG (managed Redis, ACLs) still gets every
-//! check that INFO alone can answer.
+//! What the health checks read from a connected server, fetched once and in one round trip: one
+//! INFO (the default sections hold everything doctor needs, and a bare INFO works on every Redis
+//! version, unlike a list of sections before 7.0) and CONFIG GET, one parameter per command for
+//! the same reason. What the server refuses is kept as a `Refusal`: a server that forbids CONFIG
+//! (managed Redis, ACLs) still gets every check INFO alone can answer, and the checks that needed
+//! CONFIG say it was refused and how to allow it.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use redis::Value;
 
-use crate::info::{self, Info};
+use crate::capability::Refusal;
+use crate::info::Info;
+use crate::settings::Settings;
 
 /// The CONFIG parameters the checks read.
 const PARAMS: [&str; 8] = [
@@ -25,10 +28,10 @@ const PARAMS: [&str; 8] = [
 
 pub struct Server {
     pub info: Info,
-    /// When INFO was read (the evictions check samples again a second later).
+    /// When INFO was read (the evictions check samples again at the end of the window).
     pub info_at: Instant,
     /// CONFIG GET results, or why they could not be read.
-    pub config: Result<BTreeMap<String, String>, String>,
+    pub config: Result<BTreeMap<String, String>, Refusal>,
 }
 
 impl Server {
@@ -42,22 +45,63 @@ impl Server {
         }
     }
 
-    pub fn fetch(con: &mut redis::Connection) -> Result<Server, String> {
+    /// INFO and the CONFIG GETs in one round trip. Err: INFO itself did not answer, and why.
+    pub fn fetch(
+        con: &mut dyn redis::ConnectionLike,
+        settings: &Settings,
+    ) -> Result<Server, Refusal> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("INFO");
+        for name in PARAMS {
+            pipe.cmd("CONFIG").arg("GET").arg(name);
+        }
         let info_at = Instant::now();
-        let info = info::fetch(con, &[]).map_err(|err| format!("INFO failed: {err}"))?;
+        let replies: Vec<Value> =
+            crate::trace::timed("INFO, CONFIG GET", || pipe.ignore_errors().query(con))
+                .map_err(|err| Refusal::from_error("INFO", &err, settings))?;
+        let mut replies = replies.into_iter();
+        let info = replies.next().unwrap_or(Value::Nil);
+        if let Some(refusal) = Refusal::in_reply("INFO", &info, settings) {
+            return Err(refusal);
+        }
+        let info = match info {
+            Value::BulkString(bytes) => Info::parse(&String::from_utf8_lossy(&bytes)),
+            _ => {
+                return Err(Refusal::from_reply(
+                    "INFO",
+                    "ERR",
+                    "answered with a reply of the wrong type",
+                    settings,
+                ));
+            }
+        };
+        let mut config = BTreeMap::new();
+        let mut refused = None;
+        for reply in replies {
+            if let Some(refusal) = Refusal::in_reply("CONFIG GET", &reply, settings) {
+                refused.get_or_insert(refusal);
+                continue;
+            }
+            let pairs: BTreeMap<String, String> =
+                redis::from_redis_value(reply).unwrap_or_default();
+            config.extend(pairs);
+        }
         Ok(Server {
             info,
             info_at,
-            config: config_get(con),
+            config: match refused {
+                Some(refusal) => Err(refusal),
+                None => Ok(config),
+            },
         })
     }
 
     /// A CONFIG value; Err says why CONFIG could not be read, Ok(None) that this server has no
     /// such parameter.
-    pub fn config(&self, name: &str) -> Result<Option<&str>, &str> {
+    pub fn config(&self, name: &str) -> Result<Option<&str>, &Refusal> {
         match &self.config {
             Ok(map) => Ok(map.get(name).map(String::as_str)),
-            Err(why) => Err(why),
+            Err(refusal) => Err(refusal),
         }
     }
 
@@ -65,30 +109,4 @@ impl Server {
     pub fn pid(&self) -> Option<u32> {
         self.info.get("process_id")?.trim().parse().ok()
     }
-}
-
-fn config_get(con: &mut redis::Connection) -> Result<BTreeMap<String, String>, String> {
-    let mut pipe = redis::pipe();
-    for name in PARAMS {
-        pipe.cmd("CONFIG").arg("GET").arg(name);
-    }
-    let replies: Vec<Value> = pipe
-        .ignore_errors()
-        .query(con)
-        .map_err(|err| format!("CONFIG GET failed: {err}"))?;
-    let mut config = BTreeMap::new();
-    for reply in replies {
-        if let Value::ServerError(err) = &reply {
-            return Err(format!(
-                "CONFIG GET is not allowed: {} {}",
-                err.code(),
-                err.details().unwrap_or("")
-            )
-            .trim_end()
-            .to_string());
-        }
-        let pairs: BTreeMap<String, String> = redis::from_redis_value(reply).unwrap_or_default();
-        config.extend(pairs);
-    }
-    Ok(config)
 }

@@ -33,6 +33,12 @@ pub fn check(resolved: &Result<Settings, Error>, dotenv_error: Option<&Error>) -
                     settings.env_file.display()
                 )
             })),
+        None if !settings.notices.is_empty() => {
+            Check::warn(NAME, format!("{summary}; {}", settings.notices.join("; "))).hint(
+                "imcache reads .env as the app's python-dotenv does; if the other reading was \
+                 meant, write the value in single quotes (`imcache env --format env` shows how)",
+            )
+        }
         None => Check::pass(NAME, summary),
     }
 }
@@ -78,7 +84,7 @@ pub enum Profile {
 pub fn profile(settings: &Settings) -> Option<Result<Profile, String>> {
     const VAR: &str = "IMCACHE_PROFILE";
     let value = process_env(VAR).or_else(|| {
-        let dotenv = DotEnv::load(&settings.env_file).ok()?;
+        let dotenv = DotEnv::load(&settings.env_file, &process_env).ok()?;
         dotenv.get(VAR).map(|e| e.value.clone())
     })?;
     Some(match value.trim().to_ascii_lowercase().as_str() {

@@ -174,9 +174,9 @@ pub struct Unmatched {
 pub struct Census {
     pub tiers: Vec<TierTally>,
     pub unmatched: Unmatched,
-    /// Keys whose MEMORY USAGE the server refused, and its words for the first refusal.
+    /// Keys whose MEMORY USAGE the server refused, and what the first refusal means and its fix.
     pub memory_refused: u64,
-    pub memory_error: Option<String>,
+    pub memory_refusal: Option<(String, String)>,
 }
 
 impl Census {
@@ -282,7 +282,7 @@ impl Census {
         }
         merge_biggest(&mut self.unmatched.biggest, other.unmatched.biggest);
         self.memory_refused += other.memory_refused;
-        self.memory_error = self.memory_error.or(other.memory_error);
+        self.memory_refusal = self.memory_refusal.or(other.memory_refusal);
         self
     }
 

@@ -137,7 +137,7 @@ pub fn find(policy: &Policy, census: &Census, scale: &Scale) -> Vec<Finding> {
     }
     found.extend(unmatched(census, scale));
     found.extend(big_keys(policy, census));
-    if census.memory_refused > 0 {
+    if let (true, Some((detail, fix))) = (census.memory_refused > 0, &census.memory_refusal) {
         found.push(Finding {
             kind: "memory_unknown",
             severity: Severity::Warning,
@@ -147,11 +147,10 @@ pub fn find(policy: &Policy, census: &Census, scale: &Scale) -> Vec<Finding> {
             memory_bytes: 0,
             estimated_keys: estimate(census.memory_refused),
             detail: format!(
-                "the server refused MEMORY USAGE for {} keys ({}): their memory counts as 0",
-                show::count(census.memory_refused),
-                census.memory_error.as_deref().unwrap_or("no reason given")
+                "{detail}, for {} keys: their memory counts as 0",
+                show::count(census.memory_refused)
             ),
-            fix: String::from("let this user run it: ACL SETUSER <user> +memory"),
+            fix: fix.clone(),
             examples: Vec::new(),
         });
     }

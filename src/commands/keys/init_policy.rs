@@ -20,7 +20,7 @@ use crate::commands::metrics::units::uptime;
 use crate::error::{Error, Result, Status};
 use crate::output::{Output, Paint, Report};
 use crate::policy::{DEFAULT_FILE, Origin, Policy, Tier};
-use crate::settings::{Settings, process_env};
+use crate::settings::process_env;
 
 /// Keys sampled when `--sample` does not say.
 const DEFAULT_SAMPLE: u64 = 100_000;
@@ -67,7 +67,7 @@ pub fn run(
         (None, None) => PathBuf::from(DEFAULT_FILE),
     };
     refuse_existing(&file)?;
-    let settings = Settings::resolve(conn, &process_env)?;
+    let settings = crate::commands::connection_settings(conn, out)?;
     let plan = Plan {
         pattern: args.pattern.as_deref(),
         sample: Some(args.sample.unwrap_or(DEFAULT_SAMPLE)),

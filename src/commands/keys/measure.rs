@@ -12,6 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use redis::Value;
 
 use super::census::{Census, Observation};
+use crate::capability::Refusal;
 use crate::connect::{self, Conn};
 use crate::error::{Error, Result};
 use crate::policy::Policy;
@@ -54,10 +55,14 @@ pub fn work(
         let Ok(batch) = batch else {
             break;
         };
+        if measured.error.is_some() {
+            // Keep taking batches (and dropping them) so that the scanner never blocks on a
+            // full queue; it stops at its next look at `failed`.
+            continue;
+        }
         if let Err(err) = measure(conn, settings, policy, &batch, &mut measured, shared) {
             shared.failed.store(true, Ordering::SeqCst);
             measured.error = Some(err);
-            break;
         }
     }
     measured
@@ -77,9 +82,10 @@ fn measure(
         pipe.cmd("PTTL").arg(key);
         pipe.cmd("MEMORY").arg("USAGE").arg(key);
     }
+    conn.con.renew();
     let replies = pipe
         .query::<Vec<Value>>(&mut conn.con)
-        .map_err(|err| connect::classify(&err, settings))?;
+        .map_err(|err| failed("PTTL", &err, settings))?;
     let observed_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -97,10 +103,11 @@ fn measure(
         }
         let memory = match memory {
             Some(Value::Int(bytes)) => u64::try_from(bytes).ok(),
-            Some(Value::ServerError(err)) => {
+            Some(reply @ Value::ServerError(_)) => {
                 census.memory_refused += 1;
-                if census.memory_error.is_none() {
-                    census.memory_error = Some(server_words(&err));
+                if census.memory_refusal.is_none() {
+                    census.memory_refusal = Refusal::in_reply("MEMORY USAGE", &reply, settings)
+                        .map(|r| (r.detail(), r.fix()));
                 }
                 None
             }
@@ -120,26 +127,24 @@ fn measure(
     Ok(())
 }
 
-/// An error reply becomes the error connect.rs makes of it (NOPERM: exit 4 with the grant to
-/// ask for); any other odd reply is a server that does not speak Redis as expected.
-pub fn unexpected(command: &str, reply: Option<Value>, settings: &Settings) -> Error {
-    match reply {
-        Some(Value::ServerError(err)) => {
-            let err = connect::classify_reply(err.code(), err.details().unwrap_or(""), settings);
-            Error {
-                message: format!("{command}: {}", err.message),
-                ..err
-            }
-        }
-        other => Error::check(format!(
-            "{command} answered {other:?}, not what Redis answers"
+/// A reply that is not what the command answers: a refusal (NOPERM: exit 4 with the ACL grant
+/// to ask for), or a server that does not speak Redis as expected.
+pub fn unexpected(command: &'static str, reply: Option<Value>, settings: &Settings) -> Error {
+    match reply
+        .as_ref()
+        .and_then(|r| Refusal::in_reply(command, r, settings))
+    {
+        Some(refusal) => refusal.error(),
+        None => Error::check(format!(
+            "{command} answered {reply:?}, not what Redis answers"
         )),
     }
 }
 
-/// `CODE details` of an error reply.
-fn server_words(err: &redis::ServerError) -> String {
-    format!("{} {}", err.code(), err.details().unwrap_or(""))
-        .trim()
-        .to_string()
+/// A command that failed: refused by the server (a finding with its grant), or the connection.
+pub fn failed(command: &'static str, err: &redis::RedisError, settings: &Settings) -> Error {
+    match err.code() {
+        Some(_) => Refusal::from_error(command, err, settings).error(),
+        None => connect::classify(err, settings),
+    }
 }

@@ -86,9 +86,10 @@ impl Pacer {
 
 /// Sleeps for `duration` unless Ctrl-C comes first or `deadline` (--max-time) passes; false then.
 pub fn sleep(duration: Duration, deadline: Option<Instant>) -> bool {
-    let until = Instant::now() + duration;
-    let until = deadline.map_or(until, |d| d.min(until));
-    interrupt::sleep_until(until) && deadline.is_none_or(|d| Instant::now() < d)
+    let time = deadline.map_or(duration, |d| {
+        d.saturating_duration_since(Instant::now()).min(duration)
+    });
+    interrupt::sleep(time).is_ok() && deadline.is_none_or(|d| Instant::now() < d)
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use redis::Value;
 use super::census::Census;
 use super::measure::{self, Measured, Shared, unexpected};
 use super::pacer::{self, PER_KEY, Pacer};
-use crate::connect::{self, Conn};
+use crate::connect::Conn;
 use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::policy::Policy;
@@ -151,7 +151,11 @@ pub fn walk(
             .collect();
         (scanned, measured)
     });
-    let mut stop = scanned.unwrap_or_else(Stop::Failed);
+    // Ctrl-C shuts the connections down, so the read it cut short fails: that is the interruption.
+    let mut stop = match scanned {
+        Err(_) if interrupt::interrupted() => Stop::Interrupted,
+        other => other.unwrap_or_else(Stop::Failed),
+    };
     for worker in measured {
         census = census.merge(worker.census);
         stats.vanished += worker.vanished;
@@ -165,7 +169,8 @@ pub fn walk(
         }
     }
     stats.keys = shared.keys.load(Ordering::SeqCst);
-    if !matches!(stop, Stop::Failed(_)) {
+    // After Ctrl-C the connection is shut down: nothing more is sent on it.
+    if matches!(stop, Stop::End | Stop::Sample | Stop::MaxTime) {
         name_types(conn, &mut census);
     }
     stats.elapsed = started.elapsed();
@@ -192,9 +197,10 @@ fn scan(
     on_progress: &mut dyn FnMut(&Progress),
     started: Instant,
 ) -> Result<Stop> {
+    conn.con.renew();
     stats.dbsize = redis::cmd("DBSIZE")
         .query::<u64>(&mut conn.con)
-        .map_err(|err| connect::classify(&err, settings))?;
+        .map_err(|err| measure::failed("DBSIZE", &err, settings))?;
     let mut pacer = Pacer::new(plan.rate);
     pacer.sent = 1;
     let mut seen: HashSet<u64, BuildHasherDefault<IdentityHasher>> = HashSet::default();
@@ -231,9 +237,10 @@ fn scan(
             command.arg("MATCH").arg(pattern);
         }
         command.arg("COUNT").arg(pacer.batch);
+        conn.con.renew();
         let reply = command
             .query::<Value>(&mut conn.con)
-            .map_err(|err| connect::classify(&err, settings))?;
+            .map_err(|err| measure::failed("SCAN", &err, settings))?;
         pacer.sent += 1;
         stats.batches += 1;
         let (next, keys) = scan_reply(reply, settings)?;
@@ -262,10 +269,11 @@ fn scan(
             }
         }
 
+        conn.con.renew();
         let ping = Instant::now();
         redis::cmd("PING")
             .query::<()>(&mut conn.con)
-            .map_err(|err| connect::classify(&err, settings))?;
+            .map_err(|err| measure::failed("PING", &err, settings))?;
         let rtt = ping.elapsed();
         pacer.sent += 1;
         stats.pings.push(rtt);
@@ -299,6 +307,7 @@ fn name_types(conn: &mut Conn, census: &mut Census) {
     if asked == 0 {
         return;
     }
+    conn.con.renew();
     let Ok(replies) = pipe.query::<Vec<Value>>(&mut conn.con) else {
         return;
     };

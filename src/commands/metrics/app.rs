@@ -8,22 +8,20 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::commands::verify::redact_url;
 use crate::error::{Error, Result};
+use crate::redact;
 
 /// The app's endpoint, with one HTTP agent reused across the ticks of a watch.
 pub struct AppEndpoint {
     agent: ureq::Agent,
     url: String,
     shown: String,
-    /// The URL's password, kept to scrub it from error messages that quote the URL.
-    password: Option<String>,
 }
 
 /// What the app's endpoint answered; the five fields are null when it could not be used.
 #[derive(Clone, Debug, Serialize)]
 pub struct AppView {
-    /// The URL, any password replaced by `****`.
+    /// The URL, its password and secret-looking parameters replaced by `****`.
     pub url: String,
     pub ok: bool,
     pub http_status: Option<u16>,
@@ -49,11 +47,9 @@ pub struct AppFields {
 impl AppEndpoint {
     /// Checks the URL before anything runs: a bad one is a usage error naming the flag.
     pub fn new(url: &str, timeout: Duration) -> Result<Self> {
-        let shown = redact_url(url);
-        let password = match url::Url::parse(url) {
-            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {
-                parsed.password().map(str::to_string)
-            }
+        let shown = redact::url(url);
+        match url::Url::parse(url) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {}
             _ => {
                 return Err(Error::usage(format!(
                     "--app-url: '{shown}' is not an http:// or https:// URL"
@@ -62,7 +58,7 @@ impl AppEndpoint {
                     "give the app's metrics endpoint, e.g. http://localhost:8000/cache/metrics",
                 ));
             }
-        };
+        }
         let agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .http_status_as_error(false)
@@ -72,7 +68,6 @@ impl AppEndpoint {
             agent,
             url: url.to_string(),
             shown,
-            password,
         })
     }
 
@@ -89,13 +84,11 @@ impl AppEndpoint {
             hit_rate: None,
             problem: None,
         };
-        let response = match self.agent.get(&self.url).call() {
+        let label = format!("GET {}", self.shown);
+        let response = match crate::trace::timed(&label, || self.agent.get(&self.url).call()) {
             Ok(response) => response,
             Err(err) => {
-                let mut message = err.to_string();
-                if let Some(password) = self.password.as_deref().filter(|p| !p.is_empty()) {
-                    message = message.replace(password, "****");
-                }
+                let message = redact::scrub(&err.to_string(), &self.url);
                 view.problem = Some(format!("cannot GET {}: {message}", self.shown));
                 return view;
             }

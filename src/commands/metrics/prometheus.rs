@@ -13,263 +13,274 @@ pub(crate) enum Type {
     Gauge,
 }
 
-/// The exposition being written, one family at a time.
-#[derive(Default)]
-pub(crate) struct Exposition {
-    pub(crate) text: String,
+/// One metric family: its name, type and help, and how its samples are read from `T` (a
+/// snapshot of the server, or the app's view). No samples: the family is left out. Adding a
+/// metric is adding a row to `SERVER` or `APP`.
+pub(crate) struct Family<T> {
+    pub(crate) name: &'static str,
+    pub(crate) kind: Type,
+    pub(crate) help: &'static str,
+    pub(crate) read: fn(&T) -> Samples,
 }
 
-impl Exposition {
-    /// One family: HELP, TYPE, then each sample (`labels` already rendered, may be empty).
-    pub(crate) fn family(
-        &mut self,
-        name: &str,
-        kind: Type,
-        help: &str,
-        samples: &[(String, String)],
-    ) {
-        if samples.is_empty() {
-            return;
-        }
-        let kind = match kind {
-            Type::Counter => "counter",
-            Type::Gauge => "gauge",
-        };
-        self.text.push_str(&format!(
-            "# HELP {name} {}\n# TYPE {name} {kind}\n",
-            escape_help(help)
-        ));
-        for (labels, value) in samples {
-            self.text.push_str(&format!("{name}{labels} {value}\n"));
-        }
-    }
+/// Samples of a family: rendered labels (may be empty) and value.
+pub(crate) type Samples = Vec<(String, String)>;
 
-    /// A family of one sample without labels.
-    pub(crate) fn single(&mut self, name: &str, kind: Type, help: &str, value: String) {
-        self.family(name, kind, help, &[(String::new(), value)]);
-    }
+/// A single unlabelled sample when there is a value.
+pub(crate) fn one(value: Option<impl ToString>) -> Samples {
+    value
+        .map(|v| vec![(String::new(), v.to_string())])
+        .unwrap_or_default()
 }
 
-/// The whole exposition: `redis_up` always; the server's families when it answered; the app's
-/// when `--app-url` was given.
-pub fn render(snapshot: &Snapshot, app: Option<&AppView>) -> String {
-    use Type::{Counter, Gauge};
-    let mut out = Exposition::default();
-    out.single(
-        "redis_up",
-        Gauge,
-        "1 when the Redis server answered INFO, 0 when it could not be read",
-        flag(snapshot.available),
-    );
-    if snapshot.available {
-        if let Some(server) = &snapshot.server {
-            let policy = snapshot.memory.as_ref().map_or("unknown", |m| &m.policy);
+use Type::{Counter, Gauge};
+
+/// The server's families, written when it answered INFO.
+const SERVER: &[Family<Snapshot>] = &[
+    Family {
+        name: "redis_instance_info",
+        kind: Gauge,
+        help: "Information about the Redis instance",
+        read: |s| {
+            let Some(server) = &s.server else {
+                return Vec::new();
+            };
+            let policy = s.memory.as_ref().map_or("unknown", |m| &m.policy);
             let labels = labels(&[
                 ("redis_version", &server.version),
                 ("role", &server.role),
                 ("redis_mode", &server.mode),
                 ("maxmemory_policy", policy),
             ]);
-            out.family(
-                "redis_instance_info",
-                Gauge,
-                "Information about the Redis instance",
-                &[(labels, "1".into())],
-            );
-            out.single(
-                "redis_uptime_in_seconds",
-                Gauge,
-                "Seconds since the server started",
-                server.uptime_seconds.to_string(),
-            );
+            vec![(labels, "1".into())]
+        },
+    },
+    Family {
+        name: "redis_uptime_in_seconds",
+        kind: Gauge,
+        help: "Seconds since the server started",
+        read: |s| one(s.server.as_ref().map(|v| v.uptime_seconds)),
+    },
+    Family {
+        name: "redis_keyspace_hits_total",
+        kind: Counter,
+        help: "Reads that found their key (keyspace_hits)",
+        read: |s| one(Some(s.hits)),
+    },
+    Family {
+        name: "redis_keyspace_misses_total",
+        kind: Counter,
+        help: "Reads that did not find their key (keyspace_misses)",
+        read: |s| one(Some(s.misses)),
+    },
+    Family {
+        name: "imcache_cache_requests_total",
+        kind: Counter,
+        help: "Cache reads: keyspace hits plus misses (the app's total_requests)",
+        read: |s| one(Some(s.total_requests)),
+    },
+    Family {
+        name: "imcache_cache_hit_rate_percent",
+        kind: Gauge,
+        help: "Percent of cache reads that hit since the counters started, 0 with no reads",
+        read: |s| one(Some(number(s.hit_rate))),
+    },
+    Family {
+        name: "redis_memory_used_bytes",
+        kind: Gauge,
+        help: "Memory used by Redis (used_memory)",
+        read: |s| one(s.memory.as_ref().map(|m| m.used_bytes)),
+    },
+    Family {
+        name: "redis_memory_used_peak_bytes",
+        kind: Gauge,
+        help: "Peak memory used by Redis (used_memory_peak)",
+        read: |s| one(s.memory.as_ref().map(|m| m.peak_bytes)),
+    },
+    Family {
+        name: "redis_memory_max_bytes",
+        kind: Gauge,
+        help: "maxmemory; 0 means no limit",
+        read: |s| one(s.memory.as_ref().and_then(|m| m.max_bytes)),
+    },
+    Family {
+        name: "imcache_memory_used_percent",
+        kind: Gauge,
+        help: "used_memory as a percentage of maxmemory (absent when there is no limit)",
+        read: |s| one(s.memory.as_ref().and_then(|m| m.used_percent).map(number)),
+    },
+    Family {
+        name: "redis_mem_fragmentation_ratio",
+        kind: Gauge,
+        help: "Resident memory divided by used memory",
+        read: |s| {
+            one(s
+                .memory
+                .as_ref()
+                .and_then(|m| m.fragmentation_ratio)
+                .map(number))
+        },
+    },
+    Family {
+        name: "redis_evicted_keys_total",
+        kind: Counter,
+        help: "Keys evicted because of maxmemory",
+        read: |s| one(s.keys.as_ref().map(|k| k.evicted)),
+    },
+    Family {
+        name: "redis_expired_keys_total",
+        kind: Counter,
+        help: "Keys removed because their TTL ran out",
+        read: |s| one(s.keys.as_ref().map(|k| k.expired)),
+    },
+    Family {
+        name: "redis_connected_clients",
+        kind: Gauge,
+        help: "Client connections",
+        read: |s| one(s.clients.as_ref().map(|c| c.connected)),
+    },
+    Family {
+        name: "redis_blocked_clients",
+        kind: Gauge,
+        help: "Clients waiting in a blocking command",
+        read: |s| one(s.clients.as_ref().map(|c| c.blocked)),
+    },
+    Family {
+        name: "redis_instantaneous_ops_per_sec",
+        kind: Gauge,
+        help: "Commands per second, as the server measures it",
+        read: |s| one(s.ops_per_sec),
+    },
+    Family {
+        name: "redis_commands_processed_total",
+        kind: Counter,
+        help: "Commands processed by the server",
+        read: |s| one(s.commands_processed),
+    },
+    Family {
+        name: "redis_db_keys",
+        kind: Gauge,
+        help: "Keys per database",
+        read: |s| per_db(s, |db| db.keys),
+    },
+    Family {
+        name: "redis_db_keys_expiring",
+        kind: Gauge,
+        help: "Keys with a TTL per database",
+        read: |s| per_db(s, |db| db.expires),
+    },
+];
+
+/// The app's own counters, beside the server's (`--app-url`).
+const APP: &[Family<AppView>] = &[
+    Family {
+        name: "imcache_app_up",
+        kind: Gauge,
+        help: "1 when the app's /cache/metrics answered with the five fields",
+        read: |a| one(Some(flag(a.ok))),
+    },
+    Family {
+        name: "imcache_app_cache_available",
+        kind: Gauge,
+        help: "1 when the app reports its cache available",
+        read: |a| one(a.available.map(flag)),
+    },
+    Family {
+        name: "imcache_app_hits_total",
+        kind: Counter,
+        help: "Cache hits the app counted",
+        read: |a| one(a.hits),
+    },
+    Family {
+        name: "imcache_app_misses_total",
+        kind: Counter,
+        help: "Cache misses the app counted",
+        read: |a| one(a.misses),
+    },
+    Family {
+        name: "imcache_app_requests_total",
+        kind: Counter,
+        help: "Cache reads the app counted",
+        read: |a| one(a.total_requests),
+    },
+    Family {
+        name: "imcache_app_hit_rate_percent",
+        kind: Gauge,
+        help: "The hit rate the app reports, in percent",
+        read: |a| one(a.hit_rate.map(number)),
+    },
+];
+
+/// The whole exposition: `redis_up` always; the server's families when it answered; the app's
+/// when `--app-url` was given.
+pub fn render(snapshot: &Snapshot, app: Option<&AppView>) -> String {
+    let mut text = String::new();
+    let up = Family::<Snapshot> {
+        name: "redis_up",
+        kind: Gauge,
+        help: "1 when the Redis server answered INFO, 0 when it could not be read",
+        read: |s| one(Some(flag(s.available && s.server.is_some()))),
+    };
+    up.write(snapshot, &mut text);
+    // A server that answered but refused INFO has no figures to write (not zeros).
+    if snapshot.available && snapshot.server.is_some() {
+        for family in SERVER {
+            family.write(snapshot, &mut text);
         }
-        out.single(
-            "redis_keyspace_hits_total",
-            Counter,
-            "Reads that found their key (keyspace_hits)",
-            snapshot.hits.to_string(),
-        );
-        out.single(
-            "redis_keyspace_misses_total",
-            Counter,
-            "Reads that did not find their key (keyspace_misses)",
-            snapshot.misses.to_string(),
-        );
-        out.single(
-            "imcache_cache_requests_total",
-            Counter,
-            "Cache reads: keyspace hits plus misses (the app's total_requests)",
-            snapshot.total_requests.to_string(),
-        );
-        out.single(
-            "imcache_cache_hit_rate_percent",
-            Gauge,
-            "Percent of cache reads that hit since the counters started, 0 with no reads",
-            number(snapshot.hit_rate),
-        );
-        if let Some(memory) = &snapshot.memory {
-            out.single(
-                "redis_memory_used_bytes",
-                Gauge,
-                "Memory used by Redis (used_memory)",
-                memory.used_bytes.to_string(),
-            );
-            out.single(
-                "redis_memory_used_peak_bytes",
-                Gauge,
-                "Peak memory used by Redis (used_memory_peak)",
-                memory.peak_bytes.to_string(),
-            );
-            if let Some(max) = memory.max_bytes {
-                out.single(
-                    "redis_memory_max_bytes",
-                    Gauge,
-                    "maxmemory; 0 means no limit",
-                    max.to_string(),
-                );
-            }
-            if let Some(percent) = memory.used_percent {
-                out.single(
-                    "imcache_memory_used_percent",
-                    Gauge,
-                    "used_memory as a percentage of maxmemory (absent when there is no limit)",
-                    number(percent),
-                );
-            }
-            if let Some(ratio) = memory.fragmentation_ratio {
-                out.single(
-                    "redis_mem_fragmentation_ratio",
-                    Gauge,
-                    "Resident memory divided by used memory",
-                    number(ratio),
-                );
-            }
-        }
-        if let Some(keys) = &snapshot.keys {
-            out.single(
-                "redis_evicted_keys_total",
-                Counter,
-                "Keys evicted because of maxmemory",
-                keys.evicted.to_string(),
-            );
-            out.single(
-                "redis_expired_keys_total",
-                Counter,
-                "Keys removed because their TTL ran out",
-                keys.expired.to_string(),
-            );
-        }
-        if let Some(clients) = &snapshot.clients {
-            out.single(
-                "redis_connected_clients",
-                Gauge,
-                "Client connections",
-                clients.connected.to_string(),
-            );
-            out.single(
-                "redis_blocked_clients",
-                Gauge,
-                "Clients waiting in a blocking command",
-                clients.blocked.to_string(),
-            );
-        }
-        if let Some(ops) = snapshot.ops_per_sec {
-            out.single(
-                "redis_instantaneous_ops_per_sec",
-                Gauge,
-                "Commands per second, as the server measures it",
-                ops.to_string(),
-            );
-        }
-        if let Some(commands) = snapshot.commands_processed {
-            out.single(
-                "redis_commands_processed_total",
-                Counter,
-                "Commands processed by the server",
-                commands.to_string(),
-            );
-        }
-        let per_db = |value: fn(&crate::info::DbKeys) -> u64| -> Vec<(String, String)> {
-            snapshot
-                .keyspace
-                .iter()
-                .map(|db| {
-                    (
-                        labels(&[("db", &format!("db{}", db.db))]),
-                        value(db).to_string(),
-                    )
-                })
-                .collect()
-        };
-        out.family(
-            "redis_db_keys",
-            Gauge,
-            "Keys per database",
-            &per_db(|db| db.keys),
-        );
-        out.family(
-            "redis_db_keys_expiring",
-            Gauge,
-            "Keys with a TTL per database",
-            &per_db(|db| db.expires),
-        );
     }
     if let Some(app) = app {
-        app_families(&mut out, app);
-    }
-    out.text
-}
-
-/// The app's own counters, beside the server's.
-fn app_families(out: &mut Exposition, app: &AppView) {
-    use Type::{Counter, Gauge};
-    out.single(
-        "imcache_app_up",
-        Gauge,
-        "1 when the app's /cache/metrics answered with the five fields",
-        flag(app.ok),
-    );
-    if let Some(available) = app.available {
-        out.single(
-            "imcache_app_cache_available",
-            Gauge,
-            "1 when the app reports its cache available",
-            flag(available),
-        );
-    }
-    let counters = [
-        (
-            "imcache_app_hits_total",
-            "Cache hits the app counted",
-            app.hits,
-        ),
-        (
-            "imcache_app_misses_total",
-            "Cache misses the app counted",
-            app.misses,
-        ),
-        (
-            "imcache_app_requests_total",
-            "Cache reads the app counted",
-            app.total_requests,
-        ),
-    ];
-    for (name, help, value) in counters {
-        if let Some(value) = value {
-            out.single(name, Counter, help, value.to_string());
+        for family in APP {
+            family.write(app, &mut text);
         }
     }
-    if let Some(rate) = app.hit_rate {
-        out.single(
-            "imcache_app_hit_rate_percent",
-            Gauge,
-            "The hit rate the app reports, in percent",
-            number(rate),
-        );
+    text
+}
+
+impl<T> Family<T> {
+    /// HELP, TYPE, then each sample; nothing when there are no samples.
+    pub(crate) fn write(&self, from: &T, text: &mut String) {
+        write_family(self.name, self.kind, self.help, &(self.read)(from), text);
     }
 }
 
-fn flag(on: bool) -> String {
+fn write_family(
+    name: &str,
+    kind: Type,
+    help: &str,
+    samples: &[(String, String)],
+    text: &mut String,
+) {
+    if samples.is_empty() {
+        return;
+    }
+    let kind = match kind {
+        Type::Counter => "counter",
+        Type::Gauge => "gauge",
+    };
+    text.push_str(&format!(
+        "# HELP {name} {}\n# TYPE {name} {kind}\n",
+        escape_help(help)
+    ));
+    for (labels, value) in samples {
+        text.push_str(&format!("{name}{labels} {value}\n"));
+    }
+}
+
+/// One sample per database, labelled `db="db0"`.
+fn per_db(snapshot: &Snapshot, value: fn(&crate::info::DbKeys) -> u64) -> Samples {
+    snapshot
+        .keyspace
+        .iter()
+        .map(|db| {
+            (
+                labels(&[("db", &format!("db{}", db.db))]),
+                value(db).to_string(),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn flag(on: bool) -> String {
     String::from(if on { "1" } else { "0" })
 }
 
@@ -340,12 +351,13 @@ mod tests {
 
     #[test]
     fn a_family_has_help_and_type_before_its_samples_and_nothing_when_empty() {
-        let mut out = Exposition::default();
-        out.family("x_total", Type::Counter, "a\\b\nc", &[]);
-        assert_eq!(out.text, "");
-        out.single("x_total", Type::Counter, "a\\b\nc", "1".into());
+        let mut text = String::new();
+        write_family("x_total", Type::Counter, "a\\b\nc", &[], &mut text);
+        assert_eq!(text, "");
+        let sample = [(String::new(), "1".to_string())];
+        write_family("x_total", Type::Counter, "a\\b\nc", &sample, &mut text);
         assert_eq!(
-            out.text,
+            text,
             "# HELP x_total a\\\\b\\nc\n# TYPE x_total counter\nx_total 1\n"
         );
     }

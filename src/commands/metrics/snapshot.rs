@@ -7,7 +7,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::units::{self, percent, round2};
+use super::units::{self, hit_rate, percent, round2};
+use crate::capability::Refusal;
 use crate::connect::{self, Conn};
 use crate::error::{Error, Reason};
 use crate::info::{self, DbKeys, Info};
@@ -102,7 +103,7 @@ impl Snapshot {
             hits,
             misses,
             total_requests,
-            hit_rate: percent(hits, total_requests),
+            hit_rate: hit_rate(hits, misses),
             target,
             server: Some(ServerView {
                 version: text("redis_version"),
@@ -173,6 +174,14 @@ impl Snapshot {
     }
 }
 
+/// Why a sample has no figures.
+enum Unread {
+    /// The server could not be reached (or broke off).
+    Unreachable(Error),
+    /// It answered, but refused INFO.
+    Refused(Refusal),
+}
+
 /// Reads snapshots over one connection, opened on first use and again after any failure.
 pub struct Sampler<'a> {
     settings: &'a Settings,
@@ -202,16 +211,26 @@ impl<'a> Sampler<'a> {
             Ok((info, own_commands)) => {
                 Snapshot::from_info(&info, self.target.clone(), taken, own_commands)
             }
-            Err(err) => Snapshot::unavailable(self.target.clone(), err, taken),
+            Err(Unread::Unreachable(err)) => Snapshot::unavailable(self.target.clone(), err, taken),
+            Err(Unread::Refused(refusal)) => Snapshot {
+                // The server answered the handshake's PING: the cache works, its figures are
+                // what could not be read.
+                available: true,
+                ..Snapshot::unavailable(self.target.clone(), refusal.error(), taken)
+            },
         }
     }
 
-    fn read(&mut self) -> Result<(Info, u64), Error> {
+    fn read(&mut self) -> Result<(Info, u64), Unread> {
         let reused = self.conn.is_some();
         let mut conn = match self.conn.take() {
-            Some(conn) => conn,
+            Some(mut conn) => {
+                // `--timeout` is the budget of each sample on a kept connection.
+                conn.con.renew();
+                conn
+            }
             None => {
-                let conn = connect::open(self.settings)?;
+                let conn = connect::open(self.settings).map_err(Unread::Unreachable)?;
                 // The handshake's PING, AUTH and SELECT count as commands on the server.
                 self.commands_sent += 1
                     + u64::from(self.settings.password.value.is_some())
@@ -232,11 +251,16 @@ impl<'a> Sampler<'a> {
             }
         }
         let info = reply.map_err(|err| {
+            if err.code().is_some() {
+                // An error reply: INFO refused (NOPERM, renamed away, disallowed); the
+                // connection itself is fine.
+                return Unread::Refused(Refusal::from_error("INFO", &err, self.settings));
+            }
             let err = connect::classify(&err, self.settings);
             if reused && err.reason == Some(Reason::Closed) {
                 // connect's hint (a TLS port spoken to in plain) fits a new connection, not
                 // one that answered a moment ago.
-                return Error {
+                return Unread::Unreachable(Error {
                     message: format!(
                         "{} closed the connection (stopped or restarting?)",
                         self.settings.address()
@@ -245,9 +269,9 @@ impl<'a> Sampler<'a> {
                         "see the server's log; `imcache doctor` tells whether it runs",
                     )),
                     ..err
-                };
+                });
             }
-            err
+            Unread::Unreachable(err)
         })?;
         // Only a connection that just answered is kept for the next tick.
         self.conn = Some(conn);
@@ -300,7 +324,7 @@ impl Interval {
             hits_per_sec: per_sec(hits),
             misses_per_sec: per_sec(misses),
             requests_per_sec: per_sec(requests),
-            hit_rate: percent(hits, requests),
+            hit_rate: hit_rate(hits, misses),
             evictions_per_sec: per_sec(evicted),
             ops_per_sec: per_sec(commands.saturating_sub(own)),
         })

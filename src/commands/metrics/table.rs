@@ -82,6 +82,11 @@ pub fn header(snapshot: &Snapshot, paint: &Paint) -> String {
             server.role,
             units::uptime(server.uptime_seconds)
         ),
+        None if snapshot.available => format!(
+            "{}  {}",
+            paint.bold(&snapshot.target),
+            paint.yellow("answers, but its figures cannot be read")
+        ),
         None => format!(
             "{}  {}",
             paint.bold(&snapshot.target),
@@ -109,7 +114,7 @@ pub fn snapshot(
 ) -> String {
     let mut table = Table::default();
     five_fields(&mut table, snapshot, app, rates, paint);
-    if snapshot.available {
+    if snapshot.server.is_some() {
         table.row(Vec::new());
         server_rows(&mut table, snapshot, app.is_some(), rates, paint);
     }
@@ -124,14 +129,26 @@ fn five_fields(
     paint: &Paint,
 ) {
     let labels = ["available", "hits", "misses", "total requests", "hit rate"];
+    // A server that answers but refuses INFO has no figures: "-", not zeros.
+    let read = !snapshot.available || snapshot.server.is_some();
+    let figure = |value: u64| {
+        cell(if read {
+            value.to_string()
+        } else {
+            String::from("-")
+        })
+    };
     let mut columns: Vec<(Cell, [Cell; 5])> = vec![(
         painted("server", |t| paint.dim(t)),
         [
             yes_no(snapshot.available, paint),
-            cell(snapshot.hits.to_string()),
-            cell(snapshot.misses.to_string()),
-            cell(snapshot.total_requests.to_string()),
-            hit_rate(snapshot.hit_rate, snapshot.total_requests, paint),
+            figure(snapshot.hits),
+            figure(snapshot.misses),
+            figure(snapshot.total_requests),
+            match read {
+                true => hit_rate(snapshot.hit_rate, snapshot.total_requests, paint),
+                false => cell(String::from("-")),
+            },
         ],
     )];
     if let Some(app) = app {
@@ -300,10 +317,14 @@ pub fn sparkline(history: &[Option<f64>]) -> String {
         .collect()
 }
 
-/// The column titles of the appended lines.
-pub fn line_header() -> String {
+/// The column titles of the appended lines (with the app's three when `--app-url` is given).
+pub fn line_header(app: bool) -> String {
+    let app = match app {
+        true => format!("  {:>10}  {:>10}  {:>6}", "app hits", "app misses", "app%"),
+        false => String::new(),
+    };
     format!(
-        "{:<8}  {:<5}  {:>10}  {:>10}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>9}  {:>10}\n",
+        "{:<8}  {:<5}  {:>10}  {:>10}  {:>6}  {:>8}  {:>8}  {:>8}  {:>8}  {:>9}  {:>10}{app}\n",
         "time",
         "avail",
         "hits",
@@ -319,7 +340,21 @@ pub fn line_header() -> String {
 }
 
 /// One sample as one line under `line_header` (plain: logs and pipes have no colour).
-pub fn line(time: &str, snapshot: &Snapshot, interval: Option<&Interval>) -> String {
+pub fn line(
+    time: &str,
+    snapshot: &Snapshot,
+    interval: Option<&Interval>,
+    app: Option<&AppView>,
+) -> String {
+    let app = app.map_or_else(String::new, |app| {
+        let number = |value: Option<u64>| value.map_or("-".into(), |v| v.to_string());
+        format!(
+            "  {:>10}  {:>10}  {:>6}",
+            number(app.hits),
+            number(app.misses),
+            app.hit_rate.map_or("-".into(), |r| format!("{r:.1}"))
+        )
+    });
     if let Some(err) = &snapshot.error {
         return format!("{time:<8}  {:<5}  unavailable: {}\n", "no", err.message);
     }
@@ -329,7 +364,7 @@ pub fn line(time: &str, snapshot: &Snapshot, interval: Option<&Interval>) -> Str
         .as_ref()
         .map_or("-".into(), |m| units::bytes(m.used_bytes));
     format!(
-        "{time:<8}  {:<5}  {:>10}  {:>10}  {:>6.1}  {:>8}  {:>8}  {:>8}  {:>8}  {:>9}  {:>10}\n",
+        "{time:<8}  {:<5}  {:>10}  {:>10}  {:>6.1}  {:>8}  {:>8}  {:>8}  {:>8}  {:>9}  {:>10}{app}\n",
         "yes",
         snapshot.hits,
         snapshot.misses,

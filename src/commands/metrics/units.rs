@@ -44,6 +44,16 @@ pub fn percent(part: u64, whole: u64) -> f64 {
     round1(part as f64 * 100.0 / whole as f64)
 }
 
+/// The hit rate of `hits` and `misses`, summed without overflow (a counter near u64::MAX is
+/// absurd, but its rate must not become nonsense).
+pub fn hit_rate(hits: u64, misses: u64) -> f64 {
+    let whole = u128::from(hits) + u128::from(misses);
+    if whole == 0 {
+        return 0.0;
+    }
+    round1(hits as f64 * 100.0 / whole as f64)
+}
+
 fn round1(value: f64) -> f64 {
     (value * 10.0).round() / 10.0
 }
@@ -81,5 +91,8 @@ mod tests {
         assert_eq!(percent(1, 3), 33.3);
         assert_eq!(percent(0, 0), 0.0);
         assert_eq!(percent(u64::MAX, u64::MAX), 100.0);
+        assert_eq!(hit_rate(u64::MAX, u64::MAX), 50.0);
+        assert_eq!(hit_rate(0, 0), 0.0);
+        assert_eq!(hit_rate(2, 1), 66.7);
     }
 }

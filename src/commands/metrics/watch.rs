@@ -1,9 +1,10 @@
-//! `--watch SECS [--count N]`: one INFO per tick over one connection, the rates of each interval,
-//! and a view that suits where stdout goes: redrawn in place on a terminal, one appended line
-//! per sample in a log or a pipe, one JSON document per line with `--json`. A failed reading is
-//! a sample like any other (`available: false`); the next tick reconnects, so a watch outlives
-//! a Redis restart. Ctrl-C only sets a flag, checked between short sleeps, so the watch ends
-//! after a whole sample, with exit 0.
+//! `--watch [SECS] [--count N]`: one INFO per tick over one connection, the rates of each
+//! interval, and a view that suits where stdout goes: redrawn in place on a terminal (fitted to
+//! its size, terminal.rs), one appended line per sample in a log or a pipe, one JSON document
+//! per line with `--json`. A failed reading is a sample like any other (`available: false`); the
+//! next tick reconnects, so a watch outlives a Redis restart. The watch wakes only to sample and
+//! to redraw after a resize. Ctrl-C ends the sleep (or the reading in progress) at once and the
+//! watch ends with exit 0.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant, SystemTime};
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 
 use super::app::{AppEndpoint, AppView};
+use super::compare::{Comparison, compare};
 use super::snapshot::{Interval, Sampler, Snapshot, interval_hit_rate};
 use super::{clock, table, warnings};
 use crate::cli::MetricsFormat;
@@ -18,6 +20,7 @@ use crate::error::{Error, Kind, Result, Status};
 use crate::interrupt;
 use crate::output::Output;
 use crate::settings::Settings;
+use crate::terminal::Screen;
 
 /// How many interval hit rates the sparkline shows.
 const HISTORY: usize = 40;
@@ -29,8 +32,12 @@ struct Sample<'a> {
     snapshot: &'a Snapshot,
     /// Null on the first sample and after a restart or an outage.
     interval: Option<&'a Interval>,
+    /// True when the server was read.
+    ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     app: Option<&'a AppView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<Comparison>,
     warnings: &'a [String],
     sample: u64,
     time: String,
@@ -39,9 +46,7 @@ struct Sample<'a> {
 /// Where the samples go.
 enum View {
     /// A terminal: the frame is redrawn in place.
-    Redraw {
-        lines: usize,
-    },
+    Redraw(Screen),
     /// A log or a pipe: a title line, then one line per sample.
     Lines,
     JsonLines,
@@ -56,16 +61,15 @@ pub fn run(
     out: &Output,
 ) -> Result<Status> {
     // Ctrl-C ends a watch as it was asked to: exit 0, not 130.
-    interrupt::install(out);
     if interrupt::catch().is_err() {
         return Ok(Status::Success);
     }
 
     let mut view = match (format, out.stdout_tty) {
         (MetricsFormat::Json, _) => View::JsonLines,
-        (_, true) => View::Redraw { lines: 0 },
+        (_, true) => View::Redraw(Screen::enter(out)?),
         (_, false) => {
-            out.print(&table::line_header())?;
+            out.print(&table::line_header(app.is_some()))?;
             View::Lines
         }
     };
@@ -103,7 +107,9 @@ pub fn run(
         let sample = Sample {
             snapshot: &snapshot,
             interval: interval.as_ref(),
+            ok: snapshot.error.is_none(),
             app: app_view.as_ref(),
+            comparison: app_view.as_ref().and_then(|a| compare(&snapshot, a)),
             warnings: &notes,
             sample: taken,
             time: clock::rfc3339_utc(now),
@@ -114,19 +120,11 @@ pub fn run(
                 &clock::local_time_of_day(now),
                 &snapshot,
                 interval.as_ref(),
+                app_view.as_ref(),
             ))?,
-            View::Redraw { lines } => {
-                let frame = frame(&sample, why_none, &history, every, out);
-                let up = if *lines > 0 {
-                    format!("\x1b[{lines}A\r\x1b[J")
-                } else {
-                    String::new()
-                };
-                out.print(&format!("{up}{frame}"))?;
-                *lines = frame.lines().count();
-            }
+            View::Redraw(screen) => screen.draw(frame(&sample, why_none, &history, every, out))?,
         }
-        if !matches!(view, View::Redraw { .. }) {
+        if !matches!(view, View::Redraw(_)) {
             // On a terminal the frame says it; elsewhere stderr says each new problem once.
             if let Some(err) = &snapshot.error {
                 notes.push(outage_note(err, every));
@@ -154,7 +152,11 @@ pub fn run(
             });
         }
         next_tick = (next_tick + every).max(Instant::now());
-        if !interrupt::sleep_until(next_tick) {
+        let screen = match &view {
+            View::Redraw(screen) => Some(screen),
+            _ => None,
+        };
+        if !sleep_until(next_tick, screen)? {
             return Ok(Status::Success);
         }
     }
@@ -175,8 +177,9 @@ fn frame(
         why_none,
         history: &history,
     };
+    // What went wrong comes first: in a short terminal the table is what gets cut.
     let mut text = format!(
-        "{}\n{}\n\n{}",
+        "{}\n{}\n",
         paint.dim(&format!(
             "every {}s · sample {} · {} · Ctrl-C to stop",
             every.as_secs_f64(),
@@ -184,7 +187,6 @@ fn frame(
             clock::local_time_of_day(SystemTime::now())
         )),
         table::header(sample.snapshot, paint),
-        table::snapshot(sample.snapshot, sample.app, Some(&rates), paint),
     );
     if let Some(err) = &sample.snapshot.error {
         text.push_str(&format!(
@@ -203,6 +205,17 @@ fn frame(
     for note in sample.warnings {
         text.push_str(&format!("{} {note}\n", paint.yellow("warning:")));
     }
+    text.push('\n');
+    text.push_str(&table::snapshot(
+        sample.snapshot,
+        sample.app,
+        Some(&rates),
+        paint,
+    ));
+    if let Some(comparison) = &sample.comparison {
+        text.push('\n');
+        text.push_str(&comparison.text(paint));
+    }
     text
 }
 
@@ -217,4 +230,21 @@ fn outage_note(err: &Error, every: Duration) -> String {
         err.message,
         every.as_secs_f64()
     )
+}
+
+/// Sleeps until `deadline`, waking only for a resize of the terminal (to redraw) and Ctrl-C
+/// (false); `interrupt::sleep` waits on a pipe the signal handlers write to, not in slices.
+fn sleep_until(deadline: Instant, screen: Option<&Screen>) -> Result<bool> {
+    loop {
+        if let Some(screen) = screen {
+            screen.redraw_if_resized()?;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(!interrupt::interrupted());
+        }
+        if interrupt::sleep(deadline - now).is_err() {
+            return Ok(false);
+        }
+    }
 }

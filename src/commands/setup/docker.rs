@@ -129,7 +129,7 @@ fn engine_hint(said: &str) -> String {
             .into();
     }
     match install::os() {
-        Os::MacOs => "start Docker Desktop (`open -a Docker`) or `colima start`, then run setup \
+        Os::MacOS => "start Docker Desktop (`open -a Docker`) or `colima start`, then run setup \
                       again; or use Homebrew: `imcache setup brew`"
             .into(),
         Os::DebianLike => "start the engine (`sudo systemctl start docker`, or `sudo service \
@@ -197,7 +197,7 @@ fn start_action(name: &str) -> Action {
     let name_for_hint = name.to_string();
     Action::new(
         "docker_start",
-        Cmd::new("docker").args(["start", name]),
+        Cmd::new("docker").args(["start", "--", name]),
         START_TIMEOUT,
     )
     .explain(move |done| {
@@ -229,7 +229,8 @@ fn run_action(args: &SetupArgs, port: u16, password: Option<&Secret>) -> Action 
             .args(["-e", "REDIS_PASSWORD"])
             .secret_env("REDIS_PASSWORD", password);
     }
-    cmd = cmd.args(["-d", &args.image]);
+    // `--` ends docker's options: the image (checked already) can never be read as one.
+    cmd = cmd.args(["-d", "--", &args.image]);
     if password.is_some() {
         cmd = cmd.args(["sh", "-c", SERVER_WITH_PASSWORD]);
     }
@@ -254,7 +255,7 @@ fn explain_run(done: &crate::process::Finished, name: &str, image: &str, port: u
                 "{other}; `docker ps` shows which container holds {port}"
             )),
             // docker run created the container before failing to start it.
-            undo: Some(Cmd::new("docker").args(["rm", name])),
+            undo: Some(Cmd::new("docker").args(["rm", "--", name])),
         };
     }
     if said.contains("is already in use by container") {
@@ -287,5 +288,24 @@ fn explain_run(done: &crate::process::Finished, name: &str, image: &str, port: u
     Failure {
         error: Error::external("see docker's output"),
         undo: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_written_bare_every_loader_reads_them_literally() {
+        for _ in 0..50 {
+            let password = generate_password().unwrap();
+            let password = password.expose();
+            assert_eq!(password.len(), 32);
+            assert!(password.chars().all(|c| c.is_ascii_alphanumeric()));
+            assert_eq!(
+                crate::dotenv_file::quote_value(password).as_deref(),
+                Ok(password)
+            );
+        }
     }
 }

@@ -57,9 +57,9 @@ pub fn choose(asked: SetupMethod, journal: &mut Journal) -> Result<Choice, Halt>
         Engine::Down(said) => format!("no Docker engine ({said})"),
     };
     let (method, why) = match os {
-        Os::MacOs if process::find("brew").is_some() => (SetupMethod::Brew, "this is macOS"),
+        Os::MacOS if process::find("brew").is_some() => (SetupMethod::Brew, "this is macOS"),
         Os::DebianLike => (SetupMethod::Apt, "this is Debian/Ubuntu"),
-        Os::MacOs => {
+        Os::MacOS => {
             let err = Error::external(format!("{no_docker}, and Homebrew is not installed"))
                 .with_hint(
                     "start Docker Desktop and run `imcache setup docker`, or install Homebrew \

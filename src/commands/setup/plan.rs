@@ -102,19 +102,12 @@ fn run_action(journal: &mut Journal, action: &Action) -> Result<(), Halt> {
         let step = Step::new(action.name, CheckStatus::Pass, shown.clone()).command(shown, None);
         journal.finish_showing(progress, "done", step);
         if !output.is_empty() {
-            journal.out().detail(&indent(&output));
+            journal.out().detail(&crate::output::indent(&output));
         }
         return Ok(());
     }
     let failure = (action.explain)(&finished);
-    let how = if finished.timed_out {
-        format!("did not finish within {}s", action.timeout.as_secs())
-    } else {
-        match finished.code {
-            Some(code) => format!("failed (exit {code})"),
-            None => "was killed by a signal".to_string(),
-        }
-    };
+    let how = finished.how_it_failed(action.timeout);
     let error = Error {
         message: format!("`{shown}` {how}: {}", failure.error.message),
         ..failure.error
@@ -141,11 +134,4 @@ fn undo_action(journal: &mut Journal, undo: &Cmd) {
             .hint(format!("run it yourself: {shown}")),
     };
     journal.finish(progress, step);
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|line| format!("    {line}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }

@@ -1,8 +1,8 @@
 //! What setup shows. Each step is shown while it runs (a spinner on a terminal, `==> step` lines
 //! in a CI log) and recorded; the record becomes the report: the JSON document of
 //! ARCHITECTURE.md, "JSON shapes" (`{"ok", "method", "steps", "env_file", "target"}`) or its
-//! text twin. The output of an
-//! external command is kept with its step and shown when the step failed.
+//! text twin. The output of an external command is kept with its step and shown when the step
+//! failed.
 
 use serde::Serialize;
 
@@ -11,14 +11,11 @@ use crate::output::{
     Check, CheckStatus, Output, Paint, Progress, Report, render_checklist, round_ms,
 };
 
-/// One step of a setup run.
+/// One step of a setup run: a checklist line, plus the external command it ran.
 #[derive(Clone, Debug, Serialize)]
 pub struct Step {
-    pub name: String,
-    pub status: CheckStatus,
-    pub detail: String,
-    pub hint: Option<String>,
-    pub ms: f64,
+    #[serde(flatten)]
+    pub check: Check,
     /// The external command this step ran, shell-quoted (never holds a secret).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
@@ -29,19 +26,11 @@ pub struct Step {
 
 impl Step {
     pub fn new(name: &str, status: CheckStatus, detail: impl Into<String>) -> Self {
-        Step {
-            name: name.to_string(),
-            status,
-            detail: detail.into(),
-            hint: None,
-            ms: 0.0,
-            command: None,
-            output: None,
-        }
+        Check::new(name, status, detail).into()
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.check = self.check.hint(hint);
         self
     }
 
@@ -52,10 +41,16 @@ impl Step {
     }
 
     fn from_error(name: &str, err: &Error) -> Self {
-        let step = Step::new(name, CheckStatus::Fail, err.message.clone());
-        match &err.hint {
-            Some(hint) => step.hint(hint.clone()),
-            None => step,
+        Check::from_error(name, err).into()
+    }
+}
+
+impl From<Check> for Step {
+    fn from(check: Check) -> Self {
+        Step {
+            check,
+            command: None,
+            output: None,
         }
     }
 }
@@ -96,15 +91,16 @@ impl<'a> Journal<'a> {
     /// A step decided at once (no waiting): shown as one line and recorded.
     pub fn note(&mut self, step: Step) {
         let out = self.out;
+        let check = &step.check;
         let line = if out.stderr_tty {
             format!(
                 "{} {}: {}",
-                out.stderr.symbol(step.status),
-                step.name,
-                step.detail
+                out.stderr.symbol(check.status),
+                check.name,
+                check.detail
             )
         } else {
-            format!("==> {}: {}", step.name, step.detail)
+            format!("==> {}: {}", check.name, check.detail)
         };
         out.info(&line);
         self.steps.push(step);
@@ -123,15 +119,15 @@ impl<'a> Journal<'a> {
 
     /// Ends a step started with `start`, recording its time.
     pub fn finish(&mut self, progress: Progress<'a>, step: Step) {
-        let shown = step.detail.clone();
+        let shown = step.check.detail.clone();
         self.finish_showing(progress, &shown, step);
     }
 
     /// Like `finish`, with a shorter line on screen than the detail recorded (a command's step
     /// already shows the command as its label).
     pub fn finish_showing(&mut self, progress: Progress<'a>, shown: &str, mut step: Step) {
-        let took = progress.finish(step.status, shown);
-        step.ms = round_ms(took);
+        let took = progress.finish(step.check.status, shown);
+        step.check.ms = round_ms(took);
         self.steps.push(step);
     }
 
@@ -176,10 +172,24 @@ pub struct SetupReport {
     /// The steps were already shown one by one on a terminal: the text repeats only problems.
     #[serde(skip)]
     pub steps_shown: bool,
+    /// Ctrl-C: the closing line says where, the step is not repeated above it.
+    #[serde(skip)]
+    pub interrupted: bool,
 }
 
 impl Report for SetupReport {
     fn text(&self, paint: &Paint) -> String {
+        self.render(paint, self.steps_shown)
+    }
+
+    fn quiet_text(&self, paint: &Paint) -> String {
+        self.render(paint, true)
+    }
+}
+
+impl SetupReport {
+    /// The closing text; `only_problems` leaves out the steps that passed.
+    fn render(&self, paint: &Paint, only_problems: bool) -> String {
         if self.dry_run && self.ok {
             // The plan alone on stdout, one command per line, ready for a shell.
             return self.plan.iter().map(|line| format!("{line}\n")).collect();
@@ -187,19 +197,19 @@ impl Report for SetupReport {
         let shown: Vec<Check> = self
             .steps
             .iter()
-            .filter(|s| {
-                !self.steps_shown || matches!(s.status, CheckStatus::Fail | CheckStatus::Warn)
+            .map(|s| &s.check)
+            .filter(|c| {
+                !(self.interrupted && c.status == CheckStatus::Fail)
+                    && (!only_problems || matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
             })
-            .map(|s| Check {
-                name: s.name.clone(),
-                status: s.status,
-                detail: s.detail.clone(),
-                hint: s.hint.clone(),
-                ms: s.ms,
-            })
+            .cloned()
             .collect();
         let mut text = render_checklist(&shown, paint);
-        for step in self.steps.iter().filter(|s| s.status == CheckStatus::Fail) {
+        for step in self
+            .steps
+            .iter()
+            .filter(|s| s.check.status == CheckStatus::Fail)
+        {
             if let (Some(command), Some(output)) = (&step.command, &step.output) {
                 text.push_str(&format!("{} `{command}` said:\n", paint.dim("output:")));
                 for line in output.lines() {

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::cli::{ConnArgs, SetupMethod};
 use crate::error::{Error, Result};
 use crate::install;
-use crate::settings::{DEFAULT_PORT, Layer, Setting, Settings, Source};
+use crate::settings::{self, DEFAULT_PORT, Layer, Setting, Settings, Source};
 
 use super::method;
 
@@ -41,7 +41,7 @@ pub fn local(
         name: String::new(),
     };
     let host = match &conn.host {
-        Some(host) if is_loopback(host) => resolved.host.clone(),
+        Some(host) if settings::is_this_machine(host) => resolved.host.clone(),
         Some(host) => {
             return Err(Error::usage(format!(
                 "--host {host}: setup {name} runs Redis on this machine (127.0.0.1)"
@@ -102,19 +102,24 @@ pub fn local(
             value: None,
             source: default_source(),
         },
+        socket: Setting {
+            value: None,
+            source: default_source(),
+        },
+        cert: Setting {
+            value: None,
+            source: default_source(),
+        },
+        key: Setting {
+            value: None,
+            source: default_source(),
+        },
         insecure: false,
         timeout: resolved.timeout,
         env_file: resolved.env_file.clone(),
         env_file_found: resolved.env_file_found,
+        notices: resolved.notices.clone(),
     })
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .trim_matches(['[', ']'])
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A package's Redis listens where its redis.conf says; another port asked for cannot be served

@@ -1,14 +1,14 @@
 //! `tune --config PATH`: the redis.conf edit, planned in memory (the new bytes and a unified
 //! diff), then committed safely: read-only refused before anything is written, a backup first,
-//! a refusal when the file changed since it was read, an atomic write that keeps mode, owner and
-//! a symlink. `restore` puts the original back when a later step fails or Ctrl-C arrives.
+//! a refusal when the file changed since it was read (its identity and bytes are compared right
+//! before the rename), an atomic write that keeps mode, owner and a symlink. `restore` puts the original back when a later step fails or Ctrl-C arrives.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
 
-use crate::atomic_write::{self, Mode};
+use crate::atomic_write::{self, Mode, Snapshot};
 use crate::error::{Error, Result};
 use crate::redis_conf::{self, Edit, Line, LineKind, Tuning};
 
@@ -17,6 +17,8 @@ pub struct FilePlan {
     pub path: PathBuf,
     pub original: Vec<u8>,
     pub edit: Edit,
+    /// The file as read, which it must still be right before the rename.
+    seen: Snapshot,
 }
 
 impl FilePlan {
@@ -39,15 +41,21 @@ impl FilePlan {
             }
             _ => {}
         }
-        let original = fs::read(&target).map_err(|err| {
+        let cannot_read = |err: &dyn std::fmt::Display| {
             Error::check(format!("--config {shown}: cannot read it: {err}"))
                 .with_hint("run as the file's owner or with sudo")
-        })?;
+        };
+        let seen = Snapshot::take(path).map_err(|err| cannot_read(&err.message))?;
+        let original = seen
+            .contents()
+            .ok_or_else(|| cannot_read(&"it is gone"))?
+            .to_vec();
         let edit = redis_conf::apply(&original, tuning);
         Ok(FilePlan {
             path: path.to_path_buf(),
             original,
             edit,
+            seen,
         })
     }
 
@@ -83,18 +91,9 @@ impl FilePlan {
     pub fn commit(&self) -> Result<PathBuf> {
         atomic_write::ensure_writable(&self.path)?;
         let backup = atomic_write::backup(&self.path)?;
-        let target = atomic_write::resolve_symlink(&self.path)?;
-        let unchanged = fs::read(&target).is_ok_and(|now| now == self.original);
-        if !unchanged {
-            let _ = fs::remove_file(&backup);
-            return Err(Error::check(format!(
-                "{} changed while tune was running (another program or person edited it); \
-                 nothing was written",
-                self.path.display()
-            ))
-            .with_hint("run tune again: it reads the file anew"));
-        }
-        if let Err(err) = atomic_write::write(&self.path, &self.edit.bytes, Mode::Keep) {
+        if let Err(err) =
+            atomic_write::replace(&self.path, &self.edit.bytes, Mode::Keep, &self.seen, "tune")
+        {
             let _ = fs::remove_file(&backup);
             return Err(err);
         }
@@ -116,41 +115,103 @@ impl FilePlan {
     }
 }
 
-/// A line of the file as the diff may show it: the values of password directives (requirepass,
-/// masterauth, tls-key-file-pass ...) and the `>password` rules of `user` lines become `****`,
-/// commented out or not.
+/// A line of the file as the diff may show it: the values of secret-bearing directives become
+/// `****`, commented out or not, and however they are quoted, including lines Redis itself
+/// would refuse (an unbalanced quote): `requirepass`, `masterauth`, `tls-key-file-pass` and
+/// every other directive whose name holds `pass` or `auth`; `sentinel auth-pass MASTER` and
+/// `sentinel sentinel-pass`; the `>pass`, `<pass`, `#hash` and `!hash` rules of `user` lines.
 fn mask_secrets(line: &str) -> String {
-    let parsed = Line::parse(line.as_bytes().to_vec());
-    let directive = match &parsed.kind {
-        LineKind::Directive { name, args } => Some((name.clone(), args.clone())),
-        _ => parsed.commented_directive(),
-    };
-    let Some((name, args)) = directive else {
-        return line.to_string();
-    };
-    let secret_args = name.contains("pass") || name.contains("auth");
-    let is_user = name == "user";
-    let has_secret =
-        (secret_args && !args.is_empty()) || (is_user && args.iter().any(|a| a.starts_with(b">")));
-    if !has_secret {
-        return line.to_string();
-    }
     let body = line.trim_end_matches(['\n', '\r']);
     let end = &line[body.len()..];
     let indent = &body[..body.len() - body.trim_start().len()];
-    let comment = if parsed.kind == LineKind::Comment {
-        "# "
-    } else {
-        ""
+    let text = body.trim_start();
+    let (comment, rest) = match text.strip_prefix('#') {
+        Some(rest) => ("# ", rest.trim_start()),
+        None => ("", text),
     };
-    let shown: Vec<String> = args
-        .iter()
-        .map(|a| match (secret_args, a.starts_with(b">")) {
-            (true, _) | (false, true) => "****".to_string(),
-            _ => String::from_utf8_lossy(a).into_owned(),
-        })
-        .collect();
-    format!("{indent}{comment}{name} {}{end}", shown.join(" "))
+    let parsed = match Line::parse(line.as_bytes().to_vec()) {
+        Line {
+            kind: LineKind::Directive { name, args },
+            ..
+        } => Some((name, args)),
+        parsed @ Line {
+            kind: LineKind::Comment,
+            ..
+        } => parsed.commented_directive(),
+        _ => None,
+    };
+    let shown = match parsed {
+        Some((name, args)) => {
+            let args: Vec<String> = args
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            match masked_args(&name, &args) {
+                Some(args) => format!("{name} {}", args.join(" ")),
+                None => return line.to_string(),
+            }
+        }
+        // Unparsable: everything after a secret-bearing name goes.
+        None => {
+            let name = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_matches(['"', '\''])
+                .to_ascii_lowercase();
+            if !is_secret_name(&name) && name != "user" && name != "sentinel" {
+                return line.to_string();
+            }
+            format!("{name} ****")
+        }
+    };
+    format!("{indent}{comment}{shown}{end}")
+}
+
+fn is_secret_name(name: &str) -> bool {
+    name.contains("pass") || name.contains("auth")
+}
+
+/// The arguments as shown, or None when the directive holds no secret.
+fn masked_args(name: &str, args: &[String]) -> Option<Vec<String>> {
+    const MASK: &str = "****";
+    if args.is_empty() {
+        return None;
+    }
+    if is_secret_name(name) {
+        return Some(vec![MASK.to_string()]);
+    }
+    match name {
+        "user" => {
+            let secret = |a: &String| a.starts_with(['>', '<', '#', '!']);
+            args.iter().any(secret).then(|| {
+                args.iter()
+                    .map(|a| {
+                        if secret(a) {
+                            MASK.to_string()
+                        } else {
+                            a.clone()
+                        }
+                    })
+                    .collect()
+            })
+        }
+        "sentinel" => {
+            let at = args
+                .iter()
+                .position(|a| is_secret_name(&a.to_ascii_lowercase()))?;
+            // `sentinel auth-pass MASTER PASSWORD`: the master's name stays.
+            let keep = if args[at].eq_ignore_ascii_case("auth-pass") {
+                at + 2
+            } else {
+                at + 1
+            };
+            let mut shown: Vec<String> = args.iter().take(keep).cloned().collect();
+            shown.push(MASK.to_string());
+            Some(shown)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +247,35 @@ mod tests {
             "user app on **** ~* +@all\n"
         );
         assert_eq!(mask_secrets("maxmemory 1gb\n"), "maxmemory 1gb\n");
+        assert_eq!(mask_secrets("requirepass \"SECRET\n"), "requirepass ****\n");
+        assert_eq!(
+            mask_secrets("requirepass \"\"SECRET\n"),
+            "requirepass ****\n"
+        );
+        assert_eq!(
+            mask_secrets("sentinel auth-pass mymaster SECRET\n"),
+            "sentinel auth-pass mymaster ****\n"
+        );
+        assert_eq!(
+            mask_secrets("# sentinel auth-pass mymaster 'SECRET\n"),
+            "# sentinel ****\n"
+        );
+        assert_eq!(
+            mask_secrets("user app on #5e884898da28 <old ~* +@all\n"),
+            "user app on **** **** ~* +@all\n"
+        );
+        assert_eq!(
+            mask_secrets("user app on \">my SECRET\" ~*\n"),
+            "user app on **** ~*\n"
+        );
+        assert_eq!(
+            mask_secrets("tls-key-file-pass 'SECRET'\n"),
+            "tls-key-file-pass ****\n"
+        );
+        assert_eq!(
+            mask_secrets("TLS-CLIENT-KEY-FILE-PASS \"SE CRET\"\n"),
+            "tls-client-key-file-pass ****\n"
+        );
         assert_eq!(
             mask_secrets("# Require a password\n"),
             "# Require a password\n"

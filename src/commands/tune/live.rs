@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::info::Info;
 use crate::redis_conf::{Change, SaveRules, Tuning, parse_policy};
 use crate::settings::{Settings, process_env};
+use crate::trace;
 
 const DIRECTIVES: [&str; 3] = ["maxmemory", "maxmemory-policy", "save"];
 
@@ -113,10 +114,10 @@ impl LivePlan {
         if self.settings.is_local() && edited.is_some_and(same) {
             return (Persisted::ConfigFileEdited, None);
         }
-        match redis::cmd("CONFIG")
-            .arg("REWRITE")
-            .query::<()>(&mut self.conn.con)
-        {
+        let con = &mut self.conn.con;
+        match trace::timed("CONFIG REWRITE", || {
+            redis::cmd("CONFIG").arg("REWRITE").query::<()>(con)
+        }) {
             Ok(()) => (Persisted::ConfigRewrite, None),
             Err(err) => (
                 Persisted::RewriteFailed,
@@ -160,7 +161,8 @@ impl LivePlan {
         for (name, value) in pairs {
             cmd.arg(*name).arg(*value);
         }
-        cmd.query::<()>(&mut self.conn.con).map_err(|err| {
+        let con = &mut self.conn.con;
+        trace::timed("CONFIG SET", || cmd.query::<()>(con)).map_err(|err| {
             let err = connect::classify(&err, &self.settings);
             Error {
                 message: format!(
@@ -225,11 +227,10 @@ fn changes(current: &[String; 3], tuning: &Tuning) -> Vec<Change> {
 
 /// Sends a pipeline; a transport failure or any error reply becomes an imcache error.
 fn run(settings: &Settings, conn: &mut Conn, pipe: &redis::Pipeline) -> Result<Vec<Value>> {
-    let replies: Vec<Value> = pipe
-        .clone()
-        .ignore_errors()
-        .query(&mut conn.con)
-        .map_err(|err| connect::classify(&err, settings))?;
+    let replies: Vec<Value> = trace::timed("CONFIG GET (pipelined)", || {
+        pipe.clone().ignore_errors().query(&mut conn.con)
+    })
+    .map_err(|err| connect::classify(&err, settings))?;
     for reply in &replies {
         if let Value::ServerError(err) = reply {
             let detail = err.details().unwrap_or("");

@@ -1,0 +1,85 @@
+//! Unix sockets, the way Debian's redis.conf offers them: `-s PATH`, `unix://` and
+//! `redis+unix://` URLs, REDIS_SOCKET; a missing socket file and a socket this user may not use
+//! each say so.
+
+use super::Checks;
+use crate::harness::{Imcache, RedisServer};
+
+#[test]
+fn verify_over_a_unix_socket_by_flag_url_and_environment() {
+    let server = RedisServer::builder().unix_socket().start();
+    let socket = server.socket();
+    let doc: Checks = Imcache::new()
+        .args(["verify", "--json", "-s"])
+        .arg(&socket)
+        .run()
+        .success()
+        .json();
+    assert_eq!(doc.target, format!("unix://{}?db=0", socket.display()));
+
+    for url in [
+        format!("unix://{}?db=3", socket.display()),
+        format!("redis+unix://{}?db=3", socket.display()),
+    ] {
+        let doc: Checks = Imcache::new()
+            .args(["verify", "--json", "--url", &url])
+            .run()
+            .success()
+            .json();
+        assert!(doc.target.ends_with("?db=3"), "{doc:?}");
+    }
+    Imcache::new()
+        .args(["verify"])
+        .env("REDIS_SOCKET", &socket)
+        .run()
+        .success();
+    // A port on the command line beats a socket from the environment.
+    let doc: Checks = Imcache::new()
+        .server(&server)
+        .args(["verify", "--json"])
+        .env("REDIS_SOCKET", "/nonexistent/redis.sock")
+        .run()
+        .success()
+        .json();
+    assert!(doc.target.starts_with("redis://127.0.0.1:"), "{doc:?}");
+}
+
+#[test]
+fn a_missing_socket_file_and_a_forbidden_one_say_so() {
+    let server = RedisServer::builder().unix_socket().start();
+    let missing = server.dir.path().join("nope.sock");
+    let doc: Checks = Imcache::new()
+        .args(["verify", "--json", "-s"])
+        .arg(&missing)
+        .run()
+        .code(3)
+        .json();
+    assert!(
+        doc.check("connect").detail.contains("does not exist"),
+        "{doc:?}"
+    );
+
+    // The socket is mode 700 and owned by the test's user: another user may not connect.
+    let doc: Checks = Imcache::new()
+        .args(["verify", "--json", "-s"])
+        .arg(server.socket())
+        .unprivileged()
+        .run()
+        .code(3)
+        .json();
+    let connect = doc.check("connect");
+    assert!(connect.detail.contains("may not connect"), "{connect:?}");
+    assert!(
+        connect.hint.as_deref().unwrap().contains("unixsocketperm"),
+        "{connect:?}"
+    );
+}
+
+#[test]
+fn tls_over_a_unix_socket_is_a_usage_error() {
+    let run = Imcache::new()
+        .args(["verify", "--tls", "-s", "/run/redis/redis.sock"])
+        .run()
+        .code(2);
+    assert!(run.stderr.contains("unix socket"), "{}", run.stderr);
+}
