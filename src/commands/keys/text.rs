@@ -21,6 +21,11 @@ impl Report for KeysReport {
         text.push_str(&self.findings_text(paint));
         text
     }
+
+    /// `--quiet`: the findings and the verdict.
+    fn quiet_text(&self, paint: &Paint) -> String {
+        self.findings_text(paint)
+    }
 }
 
 impl KeysReport {

@@ -102,11 +102,7 @@ pub fn walk(
     let mut stats = Stats::default();
     let mut census = Census::new(policy);
     let mut worker_conns = Vec::new();
-    let workers: usize = std::env::var("IMCACHE_WORKERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(WORKERS);
-    for _ in 0..workers {
+    for _ in 0..WORKERS {
         match open() {
             Ok(worker) => worker_conns.push(worker),
             Err(err) => {
@@ -119,7 +115,7 @@ pub fn walk(
         }
     }
     let shared = Shared::default();
-    let (send, receive) = sync_channel::<Vec<Vec<u8>>>(workers);
+    let (send, receive) = sync_channel::<Vec<Vec<u8>>>(WORKERS);
     let receive = Mutex::new(receive);
     let (scanned, measured) = std::thread::scope(|scope| {
         let (receive, shared) = (&receive, &shared);
