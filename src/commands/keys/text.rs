@@ -63,6 +63,7 @@ impl KeysReport {
         };
         let backoffs = match scan.backoffs {
             0 => String::new(),
+            1 => String::from("; backed off once (PING rose)"),
             n => format!("; backed off {n} times (PING rose)"),
         };
         let rate = scan
