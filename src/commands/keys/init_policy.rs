@@ -44,6 +44,8 @@ struct Drafted {
     with_ttl: u64,
     ttl_left_min_s: Option<f64>,
     ttl_left_max_s: Option<f64>,
+    /// What a person should look at before confirming the tier.
+    note: Option<String>,
 }
 
 pub fn run(
@@ -89,11 +91,11 @@ pub fn run(
     let mut drafted: Vec<(Vec<u8>, Drafted)> = groups
         .into_iter()
         .map(|(pattern, group)| {
-            let tier =
-                (group.with_ttl > 0).then(|| tier_for(&tiers, &group.ttl_buckets).name.clone());
+            let tier = (group.with_ttl > 0).then(|| tier_for(&tiers, &group.ttl_buckets));
             let view = Drafted {
                 pattern: show::key(&pattern),
-                tier,
+                note: tier.and_then(|t| misfit(t, &group)),
+                tier: tier.map(|t| t.name.clone()),
                 keys: group.keys,
                 with_ttl: group.with_ttl,
                 ttl_left_min_s: group.shortest_ms.map(|ms| ms as f64 / 1000.0),
@@ -132,6 +134,36 @@ fn refuse_existing(file: &std::path::Path) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// What does not fit the chosen tier: keys whose TTL left is above its maximum, or a longest
+/// TTL left below its minimum (TTLs between two tiers).
+fn misfit(tier: &Tier, group: &Group) -> Option<String> {
+    let above: u64 = TTL_EDGES
+        .iter()
+        .zip(&group.ttl_buckets)
+        .enumerate()
+        .filter(|(i, _)| *i > 0 && TTL_EDGES[i - 1] >= tier.max_ttl_s)
+        .map(|(_, (_, keys))| keys)
+        .sum();
+    let longest_s = group.longest_ms.unwrap_or(0) as u64 / 1000;
+    match above {
+        0 if longest_s < tier.min_ttl_s => Some(format!(
+            "below {}'s minimum {}: no tier fits",
+            tier.name,
+            crate::policy::span(tier.min_ttl_s)
+        )),
+        0 => None,
+        n => Some(format!(
+            "{} above {}'s {}",
+            match n {
+                1 => String::from("1 key"),
+                n => format!("{} keys", show::count(n)),
+            },
+            tier.name,
+            crate::policy::span(tier.max_ttl_s)
+        )),
+    }
 }
 
 /// The tier most keys of a group can belong to: each bucket of TTLs left votes for the first
@@ -178,13 +210,11 @@ fn draft(tiers: &[Tier], drafted: &[(Vec<u8>, Drafted)], target: &str, sampled: 
             .iter()
             .filter(|(_, d)| d.tier.as_deref() == Some(&tier.name))
         {
-            let above = d.ttl_left_max_s.is_some_and(|s| s > tier.max_ttl_s as f64);
-            let note = if above {
-                "; above every tier's range"
-            } else {
-                ""
-            };
-            text.push_str(&pattern_line(raw, d, note, ""));
+            let note = d
+                .note
+                .as_deref()
+                .map_or(String::new(), |n| format!("; {n}"));
+            text.push_str(&pattern_line(raw, d, &note, ""));
         }
         text.push_str("]\n");
     }
@@ -315,6 +345,7 @@ mod tests {
                     with_ttl: u64::from(tier.is_some()) * 3,
                     ttl_left_min_s: tier.map(|_| 30.0),
                     ttl_left_max_s: tier.map(|_| 200.0),
+                    note: None,
                 },
             )
         };

@@ -46,7 +46,7 @@ const FAMILIES: &[Family<KeysReport>] = &[
         name: "imcache_keys_scan_duration_seconds",
         kind: Gauge,
         help: "How long the walk took",
-        read: |r| one(Some(number(r.scan.elapsed_ms / 1000.0))),
+        read: |r| one(Some(number(r.scan.elapsed_ms.round() / 1000.0))),
     },
     Family {
         name: "imcache_keys_scan_ping_p99_seconds",
