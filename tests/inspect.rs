@@ -198,8 +198,10 @@ fn looking_changes_no_key_and_no_ttl_and_a_missing_key_is_exit_1() {
     let value: String = server.query(&["GET", "user:profile:1"]);
     assert_eq!(value, r#"{"name":"Ada","plan":"pro"}"#);
     let text = run.stdout;
+    let type_line = text.lines().nth(1).unwrap();
     assert!(
-        text.contains("user:profile:1\n  type    string (embstr), 27 bytes"),
+        type_line.starts_with("  type    string (embstr), 27 bytes, ")
+            && type_line.ends_with(" B in memory"),
         "{text}"
     );
     assert!(

@@ -232,7 +232,7 @@ impl Report for InspectReport {
                 .and_then(|p| Some(format!(", {} {}", p.length?, p.unit)));
             let memory = key
                 .memory_bytes
-                .map_or(String::new(), |m| format!(", {}", bytes(m)));
+                .map_or(String::new(), |m| format!(", {} in memory", bytes(m)));
             text.push_str(&format!(
                 "  type    {kind}{encoding}{}{memory}\n",
                 length.unwrap_or_default()
