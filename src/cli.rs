@@ -417,7 +417,7 @@ pub struct KeysArgs {
     #[arg(long, value_name = "DUR", value_parser = parse_interval)]
     pub max_time: Option<Duration>,
 
-    /// At most OPS commands per second to the server (SCAN, TYPE, PTTL, MEMORY USAGE, PING)
+    /// At most OPS commands per second to the server (SCAN, PTTL, MEMORY USAGE, PING)
     #[arg(long, value_name = "OPS", value_parser = clap::value_parser!(u32).range(10..))]
     pub rate: Option<u32>,
 
