@@ -185,10 +185,10 @@ Register-ArgumentCompleter -Native -CommandName 'imcache' -ScriptBlock {
             break
         }
         'imcache;tune' {
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Edit this redis.conf in place (backup first, atomic write)')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Starting values: prod keeps the guide''s snapshots, dev turns persistence off')
-            [CompletionResult]::new('--maxmemory', '--maxmemory', [CompletionResultType]::ParameterName, 'Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [default: 256mb]')
-            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Eviction policy [default: allkeys-lru]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Edit this redis.conf in place (backup first, atomic write); given again, a file it includes that tune may edit too')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Apply a whole profile (flags override its values): prod keeps the guide''s snapshots, dev turns persistence off [env: IMCACHE_PROFILE] [default: prod when no value flag is given]')
+            [CompletionResult]::new('--maxmemory', '--maxmemory', [CompletionResultType]::ParameterName, 'Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [profile: 256mb]')
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Eviction policy [profile: allkeys-lru]')
             [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Save rules as pairs of seconds and changes, e.g. "900 1 300 10 60 10000"')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
@@ -210,7 +210,7 @@ Register-ArgumentCompleter -Native -CommandName 'imcache' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Connect and command timeout, e.g. 5s, 500ms')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream''s tty')
-            [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'Apply to the running server with CONFIG SET (and CONFIG REWRITE when it has a config file)')
+            [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'Apply to the running server with CONFIG SET, and keep it in the server''s config file')
             [CompletionResult]::new('--no-save', '--no-save', [CompletionResultType]::ParameterName, 'No snapshots (save "")')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the diff and change nothing')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Write without asking (needed without a terminal)')

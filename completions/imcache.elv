@@ -178,10 +178,10 @@ set edit:completion:arg-completer[imcache] = {|@words|
             cand --version 'Print version'
         }
         &'imcache;tune'= {
-            cand --config 'Edit this redis.conf in place (backup first, atomic write)'
-            cand --profile 'Starting values: prod keeps the guide''s snapshots, dev turns persistence off'
-            cand --maxmemory 'Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [default: 256mb]'
-            cand --policy 'Eviction policy [default: allkeys-lru]'
+            cand --config 'Edit this redis.conf in place (backup first, atomic write); given again, a file it includes that tune may edit too'
+            cand --profile 'Apply a whole profile (flags override its values): prod keeps the guide''s snapshots, dev turns persistence off [env: IMCACHE_PROFILE] [default: prod when no value flag is given]'
+            cand --maxmemory 'Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [profile: 256mb]'
+            cand --policy 'Eviction policy [profile: allkeys-lru]'
             cand --save 'Save rules as pairs of seconds and changes, e.g. "900 1 300 10 60 10000"'
             cand -u 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]'
             cand --url 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]'
@@ -203,7 +203,7 @@ set edit:completion:arg-completer[imcache] = {|@words|
             cand --timeout 'Connect and command timeout, e.g. 5s, 500ms'
             cand --env-file 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]'
             cand --color 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream''s tty'
-            cand --live 'Apply to the running server with CONFIG SET (and CONFIG REWRITE when it has a config file)'
+            cand --live 'Apply to the running server with CONFIG SET, and keep it in the server''s config file'
             cand --no-save 'No snapshots (save "")'
             cand --dry-run 'Show the diff and change nothing'
             cand -y 'Write without asking (needed without a terminal)'

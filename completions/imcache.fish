@@ -145,11 +145,11 @@ complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l json -d 'Pri
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s v -l verbose -d 'Also print each round trip to Redis and each external command as it happens'
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s V -l version -d 'Print version'
-complete -c imcache -n "__fish_imcache_using_subcommand tune" -l config -d 'Edit this redis.conf in place (backup first, atomic write)' -r -F
-complete -c imcache -n "__fish_imcache_using_subcommand tune" -l profile -d 'Starting values: prod keeps the guide\'s snapshots, dev turns persistence off' -r -f -a "dev\t'No persistence (save "")'
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -l config -d 'Edit this redis.conf in place (backup first, atomic write); given again, a file it includes that tune may edit too' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -l profile -d 'Apply a whole profile (flags override its values): prod keeps the guide\'s snapshots, dev turns persistence off [env: IMCACHE_PROFILE] [default: prod when no value flag is given]' -r -f -a "dev\t'No persistence (save "")'
 prod\t'The guide\'s snapshots: save 900 1, 300 10, 60 10000'"
-complete -c imcache -n "__fish_imcache_using_subcommand tune" -l maxmemory -d 'Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [default: 256mb]' -r
-complete -c imcache -n "__fish_imcache_using_subcommand tune" -l policy -d 'Eviction policy [default: allkeys-lru]' -r -f -a "allkeys-lru\t''
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -l maxmemory -d 'Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [profile: 256mb]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -l policy -d 'Eviction policy [profile: allkeys-lru]' -r -f -a "allkeys-lru\t''
 allkeys-lfu\t''
 allkeys-random\t''
 volatile-lru\t''
@@ -173,7 +173,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand tune" -l env-file -d 'Th
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c imcache -n "__fish_imcache_using_subcommand tune" -l live -d 'Apply to the running server with CONFIG SET (and CONFIG REWRITE when it has a config file)'
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -l live -d 'Apply to the running server with CONFIG SET, and keep it in the server\'s config file'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l no-save -d 'No snapshots (save "")'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l dry-run -d 'Show the diff and change nothing'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s y -l yes -d 'Write without asking (needed without a terminal)'

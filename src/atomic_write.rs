@@ -1,11 +1,11 @@
 //! Files are never half-written: a new version goes to a temp file in the same folder, is synced
 //! to disk, gets the old file's mode and owner, and is renamed over the old one (rename is atomic
 //! on one file system). A symlink stays a symlink: its target is what gets replaced. Used for
-//! `.env` (setup) and redis.conf (tune, which also keeps a backup).
-//!
-//! An edit (`replace`) also carries the `Snapshot` of the file it was worked out from: right
-//! before the rename, the file must still be that file (same device and inode) with the same
-//! bytes, or nothing is written. Another program's write in between is then refused, not lost.
+//! `.env` (setup) and redis.conf (tune, which also keeps a backup). Both check, right before the
+//! rename, that nobody changed the file since it was read: the same device and inode, the same
+//! bytes (`replace` with a `Snapshot` for setup, `write_checked` with `unchanged` for tune's large
+//! files); another program's write in between is then refused, not lost. A temp file left by a
+//! process that was killed is found by `stale_temps` and can be removed by the next writer.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -23,41 +23,42 @@ pub enum Mode {
     Exactly(u32),
 }
 
-/// What a file was when an edit of it was worked out: None when it did not exist.
+/// Replaces the contents of `path` (or of the file a symlink at `path` points to) atomically.
+pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
+    write_checked(path, contents, mode, &mut || Ok(()))
+}
+
+/// What a file was when an edit of it was worked out (None: it did not exist), for `replace`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Snapshot(Option<(u64, u64, Vec<u8>)>);
+pub struct Snapshot(Option<(Option<Identity>, Vec<u8>)>);
 
 impl Snapshot {
     /// The file `path` names now (through a symlink); a missing file is a snapshot too.
     pub fn take(path: &Path) -> Result<Snapshot> {
         let target = resolve_symlink(path)?;
-        let mut file = match File::open(&target) {
-            Ok(file) => file,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Snapshot(None)),
-            Err(err) => return Err(io_error("read", &target, &err)),
-        };
-        let meta = file
-            .metadata()
-            .map_err(|err| io_error("read", &target, &err))?;
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut file, &mut bytes)
-            .map_err(|err| io_error("read", &target, &err))?;
-        Ok(Snapshot(Some((meta.dev(), meta.ino(), bytes))))
+        match fs::read(&target) {
+            Ok(bytes) => Ok(Snapshot(Some((Identity::of(&target), bytes)))),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Snapshot(None)),
+            Err(err) => Err(io_error("read", &target, &err)),
+        }
     }
 
     /// The bytes, or None for a file that did not exist.
     pub fn contents(&self) -> Option<&[u8]> {
-        self.0.as_ref().map(|(_, _, bytes)| bytes.as_slice())
+        self.0.as_ref().map(|(_, bytes)| bytes.as_slice())
+    }
+
+    /// True when `path` is still what this snapshot saw.
+    fn holds(&self, path: &Path) -> bool {
+        match &self.0 {
+            Some((identity, bytes)) => unchanged(path, *identity, bytes),
+            None => resolve_symlink(path).is_ok_and(|target| !target.exists()),
+        }
     }
 }
 
-/// Replaces the contents of `path` (or of the file a symlink at `path` points to) atomically.
-pub fn write(path: &Path, contents: &[u8], mode: Mode) -> Result<()> {
-    commit(path, contents, mode, None)
-}
-
-/// Like `write`, but only when the file is still what `expected` saw; otherwise nothing is
-/// written and the error (exit 1) says that `who` found the file changed.
+/// Like `write`, but only when the file is still what `expected` saw right before the rename;
+/// otherwise nothing is written and the error (exit 1) says that `who` found the file changed.
 pub fn replace(
     path: &Path,
     contents: &[u8],
@@ -65,47 +66,59 @@ pub fn replace(
     expected: &Snapshot,
     who: &str,
 ) -> Result<()> {
-    commit(path, contents, mode, Some((expected, who)))
+    write_checked(path, contents, mode, &mut || match expected.holds(path) {
+        true => Ok(()),
+        false => Err(Error::check(format!(
+            "{} changed while {who} was running (another program or person edited it); \
+             nothing was written",
+            path.display()
+        ))
+        .with_hint(format!("run {who} again: it reads the file anew"))),
+    })
 }
 
-fn commit(
+/// `write`, with `before_rename` run once the new version is on disk and only the rename is
+/// left: an error there leaves the old file as it is (and no temp file).
+pub fn write_checked(
     path: &Path,
     contents: &[u8],
     mode: Mode,
-    expected: Option<(&Snapshot, &str)>,
+    before_rename: &mut dyn FnMut() -> Result<()>,
+) -> Result<()> {
+    write_with(
+        path,
+        &mut |file| file.write_all(contents),
+        mode,
+        before_rename,
+    )
+}
+
+/// `write_checked`, the new version made by `fill` straight into the temp file (a large file
+/// needs no second copy in memory).
+pub fn write_with(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    mode: Mode,
+    before_rename: &mut dyn FnMut() -> Result<()>,
 ) -> Result<()> {
     let target = resolve_symlink(path)?;
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = folder_of(&target);
     let old = fs::metadata(&target).ok();
     refuse_read_only(&target, old.as_ref(), &dir)?;
 
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "file".into());
     let temp = dir.join(format!(
-        ".{name}.imcache-{}-{:08x}.tmp",
+        "{}{}-{:08x}{TEMP_SUFFIX}",
+        temp_prefix(&target),
         std::process::id(),
         fastrand::u32(..)
     ));
-    if let Err(err) = write_temp(&temp, contents, mode, old.as_ref()) {
+    if let Err(err) = write_temp(&temp, fill, mode, old.as_ref()) {
         let _ = fs::remove_file(&temp);
         return Err(io_error("write", &target, &err));
     }
-    if let Some((expected, who)) = expected {
-        let now = Snapshot::take(path);
-        if !matches!(&now, Ok(seen) if seen == expected) {
-            let _ = fs::remove_file(&temp);
-            return Err(Error::check(format!(
-                "{} changed while {who} was running (another program or person edited it); \
-                 nothing was written",
-                path.display()
-            ))
-            .with_hint(format!("run {who} again: it reads the file anew")));
-        }
+    if let Err(err) = before_rename() {
+        let _ = fs::remove_file(&temp);
+        return Err(err);
     }
     let result =
         fs::rename(&temp, &target).and_then(|()| File::open(&dir).and_then(|d| d.sync_all()));
@@ -116,24 +129,129 @@ fn commit(
     Ok(())
 }
 
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// `.NAME.imcache-`: the temp files of `target` start so, then `PID-RANDOM.tmp`.
+fn temp_prefix(target: &Path) -> String {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    format!(".{name}.imcache-")
+}
+
+fn folder_of(target: &Path) -> PathBuf {
+    match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A temp file of an earlier write of the same file whose process is gone (killed mid-write).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaleTemp {
+    pub path: PathBuf,
+    pub pid: u32,
+}
+
+/// The temp files beside `path`'s target that a write left behind and whose writer no longer
+/// runs (a live writer's are left alone: it may be writing now).
+pub fn stale_temps(path: &Path) -> Vec<StaleTemp> {
+    let Ok(target) = resolve_symlink(path) else {
+        return Vec::new();
+    };
+    let prefix = temp_prefix(&target);
+    let Ok(entries) = fs::read_dir(folder_of(&target)) else {
+        return Vec::new();
+    };
+    let mut found: Vec<StaleTemp> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let rest = name.strip_prefix(&prefix)?.strip_suffix(TEMP_SUFFIX)?;
+            let (pid, random) = rest.split_once('-')?;
+            let pid: u32 = pid.parse().ok()?;
+            let ours = random.len() == 8 && random.bytes().all(|b| b.is_ascii_hexdigit());
+            let gone = !Path::new(&format!("/proc/{pid}")).exists();
+            (ours && gone && entry.file_type().ok()?.is_file()).then(|| StaleTemp {
+                path: entry.path(),
+                pid,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
+}
+
+/// What identifies the file that was read: a change of inode (replaced) or of bytes is a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identity {
+    dev: u64,
+    ino: u64,
+}
+
+impl Identity {
+    pub fn of(path: &Path) -> Option<Identity> {
+        let meta = fs::metadata(path).ok()?;
+        Some(Identity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
+    }
+}
+
+/// True when `path` is still the file `identity` names and holds exactly `contents` (read in
+/// small pieces, so checking a large file costs no second copy of it).
+pub fn unchanged(path: &Path, identity: Option<Identity>, contents: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(target) = resolve_symlink(path) else {
+        return false;
+    };
+    if Identity::of(&target) != identity {
+        return false;
+    }
+    let Ok(mut file) = File::open(&target) else {
+        return false;
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut at = 0;
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return at == contents.len(),
+            Ok(n) => {
+                if contents.get(at..at + n) != Some(&buf[..n]) {
+                    return false;
+                }
+                at += n;
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
 /// Fails as `write` would for a read-only file or folder, before anything is written (tune
 /// checks this before it makes a backup).
 pub fn ensure_writable(path: &Path) -> Result<()> {
     let target = resolve_symlink(path)?;
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    refuse_read_only(&target, fs::metadata(&target).ok().as_ref(), &dir)
+    refuse_read_only(
+        &target,
+        fs::metadata(&target).ok().as_ref(),
+        &folder_of(&target),
+    )
 }
 
-/// Copies `path` to `PATH.bak` (or `PATH.bak.1`, `.2` ... when that exists), atomically, keeping
-/// mode and owner. Returns the backup's path.
-pub fn backup(path: &Path) -> Result<PathBuf> {
+/// Writes `contents` (what was read from `path`) to `PATH.bak` (or `PATH.bak.1`, `.2` ... when
+/// that exists), keeping mode and owner. Returns the backup's path.
+pub fn backup(path: &Path, contents: &[u8]) -> Result<PathBuf> {
     let target = resolve_symlink(path)?;
-    let contents = fs::read(&target).map_err(|err| io_error("read", &target, &err))?;
     let base = format!("{}.bak", target.display());
-    let mut candidate = PathBuf::from(&base);
+    backup_as(&target, &base, contents)
+}
+
+/// `backup` to `BASE` (or `BASE.1` ...) instead of beside the file.
+pub fn backup_as(target: &Path, base: &str, contents: &[u8]) -> Result<PathBuf> {
+    let mut candidate = PathBuf::from(base);
     let mut n = 1;
     while candidate.symlink_metadata().is_ok() {
         candidate = PathBuf::from(format!("{base}.{n}"));
@@ -145,9 +263,9 @@ pub fn backup(path: &Path) -> Result<PathBuf> {
         .mode(0o600)
         .open(&candidate)
         .map_err(|err| io_error("create the backup", &candidate, &err))?;
-    let meta = fs::metadata(&target).map_err(|err| io_error("read", &target, &err))?;
+    let meta = fs::metadata(target).map_err(|err| io_error("read", target, &err))?;
     let written = file
-        .write_all(&contents)
+        .write_all(contents)
         .and_then(|()| file.sync_all())
         .and_then(|()| {
             fs::set_permissions(&candidate, fs::Permissions::from_mode(meta.mode() & 0o7777))
@@ -184,7 +302,7 @@ pub fn resolve_symlink(path: &Path) -> Result<PathBuf> {
 
 fn write_temp(
     temp: &Path,
-    contents: &[u8],
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
     mode: Mode,
     old: Option<&fs::Metadata>,
 ) -> std::io::Result<()> {
@@ -193,7 +311,10 @@ fn write_temp(
         .create_new(true)
         .mode(0o600)
         .open(temp)?;
-    file.write_all(contents)?;
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut file);
+    fill(&mut buffered)?;
+    buffered.flush()?;
+    drop(buffered);
     let final_mode = match (mode, old) {
         (Mode::Exactly(mode), _) => mode,
         (Mode::Keep, Some(meta)) => meta.mode() & 0o7777,
@@ -257,6 +378,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_file_changed_after_its_snapshot_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".env");
+        fs::write(&path, "A=1\n").unwrap();
+        let seen = Snapshot::take(&path).unwrap();
+        fs::write(&path, "A=2\n").unwrap();
+        let err = replace(&path, b"A=3\n", Mode::Keep, &seen, "setup").unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Check);
+        assert!(
+            err.message.contains("changed while setup was running"),
+            "{}",
+            err.message
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "A=2\n");
+        // Same bytes, another file (replaced by a rename): refused as well.
+        let seen = Snapshot::take(&path).unwrap();
+        fs::write(dir.path().join("other"), "A=2\n").unwrap();
+        fs::rename(dir.path().join("other"), &path).unwrap();
+        assert!(replace(&path, b"A=3\n", Mode::Keep, &seen, "tune").is_err());
+        let seen = Snapshot::take(&path).unwrap();
+        replace(&path, b"A=3\n", Mode::Keep, &seen, "tune").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "A=3\n");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file is left"
+        );
+        // A file that appeared where none was is not replaced either.
+        let new = dir.path().join("new.env");
+        let absent = Snapshot::take(&new).unwrap();
+        fs::write(&new, "B=1\n").unwrap();
+        assert!(replace(&new, b"B=2\n", Mode::Keep, &absent, "setup").is_err());
+    }
+
+    #[test]
     fn replaces_contents_and_keeps_mode() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("redis.conf");
@@ -295,50 +451,91 @@ mod tests {
     }
 
     #[test]
-    fn a_file_changed_after_its_snapshot_is_not_replaced() {
+    fn backups_are_numbered_and_read_only_files_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(".env");
-        fs::write(&path, "A=1\n").unwrap();
-        let seen = Snapshot::take(&path).unwrap();
-        fs::write(&path, "A=2\n").unwrap();
-        let err = replace(&path, b"A=3\n", Mode::Keep, &seen, "setup").unwrap_err();
-        assert_eq!(err.kind, crate::error::Kind::Check);
-        assert!(
-            err.message.contains("changed while setup was running"),
-            "{}",
-            err.message
+        let path = dir.path().join("redis.conf");
+        fs::write(&path, "v1").unwrap();
+        assert_eq!(
+            backup(&path, b"v1").unwrap(),
+            dir.path().join("redis.conf.bak")
         );
-        assert_eq!(fs::read_to_string(&path).unwrap(), "A=2\n");
-        // Same bytes, another file (replaced by a rename): refused as well.
-        let seen = Snapshot::take(&path).unwrap();
-        fs::write(dir.path().join("other"), "A=2\n").unwrap();
-        fs::rename(dir.path().join("other"), &path).unwrap();
-        assert!(replace(&path, b"A=3\n", Mode::Keep, &seen, "tune").is_err());
-        let seen = Snapshot::take(&path).unwrap();
-        replace(&path, b"A=3\n", Mode::Keep, &seen, "tune").unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), "A=3\n");
+        assert_eq!(
+            backup(&path, b"v1").unwrap(),
+            dir.path().join("redis.conf.bak.1")
+        );
+        assert_eq!(
+            fs::read(dir.path().join("redis.conf.bak.1")).unwrap(),
+            b"v1"
+        );
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        let err = write(&path, b"v2", Mode::Keep).unwrap_err();
+        assert!(err.message.contains("read-only"), "{}", err.message);
+        assert_eq!(fs::read_to_string(&path).unwrap(), "v1");
+    }
+
+    #[test]
+    fn a_change_made_right_before_the_rename_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redis.conf");
+        fs::write(&path, "port 1\n").unwrap();
+        let read = fs::read(&path).unwrap();
+        let identity = Identity::of(&path);
+        let err = write_checked(&path, b"port 2\n", Mode::Keep, &mut || {
+            // Another writer appends at the last moment.
+            let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+            file.write_all(b"maxclients 5\n").unwrap();
+            match unchanged(&path, identity, &read) {
+                true => Ok(()),
+                false => Err(Error::check("changed")),
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err.message, "changed");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "port 1\nmaxclients 5\n");
         assert_eq!(
             fs::read_dir(dir.path()).unwrap().count(),
             1,
             "no temp file is left"
         );
-        // A file that appeared where none was is not replaced either.
-        let new = dir.path().join("new.env");
-        let absent = Snapshot::take(&new).unwrap();
-        fs::write(&new, "B=1\n").unwrap();
-        assert!(replace(&new, b"B=2\n", Mode::Keep, &absent, "setup").is_err());
     }
 
     #[test]
-    fn backups_are_numbered_and_read_only_files_refused() {
+    fn a_file_replaced_by_another_with_the_same_bytes_is_a_change() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("redis.conf");
-        fs::write(&path, "v1").unwrap();
-        assert_eq!(backup(&path).unwrap(), dir.path().join("redis.conf.bak"));
-        assert_eq!(backup(&path).unwrap(), dir.path().join("redis.conf.bak.1"));
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
-        let err = write(&path, b"v2", Mode::Keep).unwrap_err();
-        assert!(err.message.contains("read-only"), "{}", err.message);
-        assert_eq!(fs::read_to_string(&path).unwrap(), "v1");
+        fs::write(&path, "port 1\n").unwrap();
+        let identity = Identity::of(&path);
+        assert!(unchanged(&path, identity, b"port 1\n"));
+        assert!(!unchanged(&path, identity, b"port 1"));
+        fs::write(dir.path().join("other"), "port 1\n").unwrap();
+        fs::rename(dir.path().join("other"), &path).unwrap();
+        assert!(!unchanged(&path, identity, b"port 1\n"));
+    }
+
+    #[test]
+    fn temp_files_of_dead_writers_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redis.conf");
+        fs::write(&path, "port 1\n").unwrap();
+        let dead = 4_000_000_000u32;
+        let mine = std::process::id();
+        for name in [
+            format!(".redis.conf.imcache-{dead}-0123abcd.tmp"),
+            format!(".redis.conf.imcache-{mine}-0123abcd.tmp"),
+            format!(".other.conf.imcache-{dead}-0123abcd.tmp"),
+            format!(".redis.conf.imcache-{dead}-xyz.tmp"),
+        ] {
+            fs::write(dir.path().join(name), "half").unwrap();
+        }
+        let stale = stale_temps(&path);
+        assert_eq!(
+            stale,
+            [StaleTemp {
+                path: dir
+                    .path()
+                    .join(format!(".redis.conf.imcache-{dead}-0123abcd.tmp")),
+                pid: dead
+            }]
+        );
     }
 }

@@ -312,23 +312,25 @@ impl Policy {
 
 #[derive(Debug, Args)]
 pub struct TuneArgs {
-    /// Edit this redis.conf in place (backup first, atomic write)
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+    /// Edit this redis.conf in place (backup first, atomic write); given again, a file it
+    /// includes that tune may edit too
+    #[arg(long, value_name = "PATH", action = clap::ArgAction::Append)]
+    pub config: Vec<PathBuf>,
 
-    /// Apply to the running server with CONFIG SET (and CONFIG REWRITE when it has a config file)
+    /// Apply to the running server with CONFIG SET, and keep it in the server's config file
     #[arg(long)]
     pub live: bool,
 
-    /// Starting values: prod keeps the guide's snapshots, dev turns persistence off
-    #[arg(long, value_enum, default_value_t = Profile::Prod)]
-    pub profile: Profile,
+    /// Apply a whole profile (flags override its values): prod keeps the guide's snapshots, dev
+    /// turns persistence off [env: IMCACHE_PROFILE] [default: prod when no value flag is given]
+    #[arg(long, value_enum)]
+    pub profile: Option<Profile>,
 
-    /// Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [default: 256mb]
+    /// Memory limit in Redis units: bytes, k, kb, m, mb, g, gb (1k = 1000, 1kb = 1024) [profile: 256mb]
     #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
     pub maxmemory: Option<String>,
 
-    /// Eviction policy [default: allkeys-lru]
+    /// Eviction policy [profile: allkeys-lru]
     #[arg(long, value_enum, value_name = "POLICY", ignore_case = true)]
     pub policy: Option<Policy>,
 

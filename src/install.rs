@@ -8,8 +8,13 @@ use std::time::Duration;
 
 use crate::process::{self, Cmd};
 
-/// How long a read-only query may take (a wedged Docker engine can hang `docker info`).
+/// How long a read-only query may take before setup acts on its answer (a wedged Docker engine
+/// can hang `docker info`).
 pub const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long doctor waits for one of these queries: it is a diagnosis, and the other findings
+/// must not wait on a wedged engine.
+pub const DIAGNOSIS_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The state of the Docker engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +44,27 @@ pub fn docker_engine() -> Engine {
     }
 }
 
+/// Whether a Docker engine could answer the CLI at all, known without running it (the CLI is a
+/// Go program whose start-up alone costs more than the rest of a diagnosis): DOCKER_HOST or
+/// DOCKER_CONTEXT name one, the CLI's config names a context (Docker Desktop, rootless
+/// setups), or the default socket exists. When none holds, `docker` can only say it cannot
+/// connect, so doctor does not ask it.
+pub fn docker_may_answer() -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if set("DOCKER_HOST") || set("DOCKER_CONTEXT") {
+        return true;
+    }
+    let config = std::env::var_os("DOCKER_CONFIG")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".docker")));
+    let context_in_use = config
+        .and_then(|dir| std::fs::read_to_string(dir.join("config.json")).ok())
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|json| json.get("currentContext")?.as_str().map(str::to_string))
+        .is_some_and(|name| !name.is_empty() && name != "default");
+    context_in_use || Path::new("/var/run/docker.sock").exists()
+}
+
 /// The state of a named container.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Container {
@@ -50,7 +76,7 @@ pub enum Container {
     Unknown(String),
 }
 
-pub fn docker_container(name: &str) -> Container {
+pub fn docker_container(name: &str, timeout: Duration) -> Container {
     let out = match Cmd::new("docker")
         .args([
             "inspect",
@@ -61,7 +87,7 @@ pub fn docker_container(name: &str) -> Container {
             "--",
             name,
         ])
-        .run(QUERY_TIMEOUT)
+        .run(timeout)
     {
         Ok(out) => out,
         Err(err) => return Container::Unknown(err.message),
@@ -91,13 +117,13 @@ pub enum Service {
 }
 
 /// Homebrew's redis formula and its `brew services` state.
-pub fn brew_service() -> Service {
+pub fn brew_service(timeout: Duration) -> Service {
     if process::find("brew").is_none() {
         return Service::NotInstalled;
     }
     match Cmd::new("brew")
         .args(["list", "--versions", "redis"])
-        .run(QUERY_TIMEOUT)
+        .run(timeout)
     {
         Ok(out) if out.success() && !out.stdout.trim().is_empty() => {}
         Ok(_) => return Service::NotInstalled,
@@ -105,7 +131,7 @@ pub fn brew_service() -> Service {
     }
     let out = match Cmd::new("brew")
         .args(["services", "info", "redis", "--json"])
-        .run(QUERY_TIMEOUT)
+        .run(timeout)
     {
         Ok(out) if out.success() => out,
         Ok(out) => return Service::Unknown(first_line(&out.output_tail(3))),
@@ -121,10 +147,10 @@ pub fn brew_service() -> Service {
 }
 
 /// True when dpkg says the redis-server package is installed.
-pub fn apt_package_installed() -> bool {
+pub fn apt_package_installed(timeout: Duration) -> bool {
     Cmd::new("dpkg-query")
         .args(["-W", "-f", "${Status}", "redis-server"])
-        .run(QUERY_TIMEOUT)
+        .run(timeout)
         .is_ok_and(|out| out.success() && out.stdout.contains("install ok installed"))
 }
 
@@ -191,7 +217,7 @@ pub const APT_REDIS_CONF: &str = "/etc/redis/redis.conf";
 /// None when the file cannot be read or sets no port.
 pub fn conf_port(path: &Path) -> Option<u16> {
     let bytes = std::fs::read(path).ok()?;
-    crate::redis_conf::Config::parse(&bytes)
+    crate::redis_conf::Config::parse(bytes)
         .last_value("port")?
         .parse()
         .ok()

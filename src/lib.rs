@@ -22,6 +22,7 @@ mod policy;
 mod probe;
 mod process;
 mod procfs;
+mod profile;
 mod provider;
 mod redact;
 mod redis_conf;

@@ -30,48 +30,104 @@ pub struct Owner {
     pub comm: String,
 }
 
-/// What doctor knows about the machine the server runs on; read once, on first use.
+/// What doctor knows about the machine the server runs on; read on first use, and only as much
+/// as the question needs: the listening sockets come from /proc/net/tcp{,6} (two small files);
+/// their owners from the fds of as few processes as it takes (the redis-server processes, or a
+/// search that stops once the port's sockets are found), not from every process of the machine.
 pub struct Machine {
     /// The server is on this machine (loopback host): /proc describes it.
     pub local: bool,
-    sockets: OnceCell<Vec<Socket>>,
+    /// LISTEN entries of /proc/net/tcp{,6}: address, port, inode; None when /proc cannot be
+    /// read (then `ss` or `netstat`, which name the owners themselves).
+    listening: OnceCell<Option<Vec<(IpAddr, u16, u64)>>>,
+    from_tools: OnceCell<Vec<Socket>>,
 }
 
 impl Machine {
     pub fn new(local: bool) -> Self {
         Machine {
             local,
-            sockets: OnceCell::new(),
+            listening: OnceCell::new(),
+            from_tools: OnceCell::new(),
         }
     }
 
-    /// Every listening TCP socket (empty for a remote server: this machine's sockets say nothing
-    /// about it).
-    pub fn sockets(&self) -> &[Socket] {
-        self.sockets.get_or_init(|| {
-            if self.local {
-                listening_sockets()
-            } else {
-                Vec::new()
-            }
+    fn listening(&self) -> Option<&[(IpAddr, u16, u64)]> {
+        self.listening
+            .get_or_init(|| self.local.then(proc_net_tcp).flatten())
+            .as_deref()
+    }
+
+    fn tools(&self) -> &[Socket] {
+        self.from_tools.get_or_init(|| match self.local {
+            true => listening_sockets_from_tools(),
+            false => Vec::new(),
         })
     }
 
-    /// The sockets listening on `port`.
-    pub fn listeners_on(&self, port: u16) -> Vec<&Socket> {
-        self.sockets().iter().filter(|s| s.port == port).collect()
+    /// The sockets listening on `port` (none for a remote server: this machine's sockets say
+    /// nothing about it), with their owners when we may see them.
+    pub fn listeners_on(&self, port: u16) -> Vec<Socket> {
+        let Some(listening) = self.listening() else {
+            return self
+                .tools()
+                .iter()
+                .filter(|s| s.port == port)
+                .cloned()
+                .collect();
+        };
+        let on_port: Vec<&(IpAddr, u16, u64)> =
+            listening.iter().filter(|(_, p, _)| *p == port).collect();
+        let wanted: Vec<u64> = on_port.iter().map(|(_, _, inode)| *inode).collect();
+        let owners = socket_owners(pids(), &wanted);
+        let mut sockets: Vec<Socket> = on_port
+            .iter()
+            .map(|(addr, port, inode)| Socket {
+                addr: *addr,
+                port: *port,
+                owner: owners.get(inode).cloned(),
+            })
+            .collect();
+        sockets.dedup();
+        sockets
     }
 
     /// The process listening on `port`, when one can be seen.
-    pub fn owner_of(&self, port: u16) -> Option<&Owner> {
-        self.listeners_on(port)
-            .into_iter()
-            .find_map(|s| s.owner.as_ref())
+    pub fn owner_of(&self, port: u16) -> Option<Owner> {
+        self.listeners_on(port).into_iter().find_map(|s| s.owner)
+    }
+
+    /// Every socket a redis-server process of this machine listens on: only those processes'
+    /// fds are read.
+    pub fn redis_listeners(&self) -> Vec<Socket> {
+        const REDIS: &str = "redis-server";
+        let Some(listening) = self.listening() else {
+            return self
+                .tools()
+                .iter()
+                .filter(|s| s.owner.as_ref().is_some_and(|o| o.comm == REDIS))
+                .cloned()
+                .collect();
+        };
+        let wanted: Vec<u64> = listening.iter().map(|(_, _, inode)| *inode).collect();
+        let owners = socket_owners(pids_named(REDIS), &wanted);
+        let mut sockets: Vec<Socket> = listening
+            .iter()
+            .filter_map(|(addr, port, inode)| {
+                Some(Socket {
+                    addr: *addr,
+                    port: *port,
+                    owner: Some(owners.get(inode)?.clone()),
+                })
+            })
+            .collect();
+        sockets.dedup();
+        sockets
     }
 }
 
-/// Listening sockets from /proc, else from `ss`, else from `netstat`.
-fn listening_sockets() -> Vec<Socket> {
+/// The LISTEN entries of /proc/net/tcp and tcp6; None when neither can be read.
+fn proc_net_tcp() -> Option<Vec<(IpAddr, u16, u64)>> {
     let mut found = Vec::new();
     let mut readable = false;
     for (path, v6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
@@ -80,19 +136,11 @@ fn listening_sockets() -> Vec<Socket> {
             found.extend(parse_proc_net_tcp(&text, v6));
         }
     }
-    if readable {
-        let owners = socket_owners();
-        let mut sockets: Vec<Socket> = found
-            .into_iter()
-            .map(|(addr, port, inode)| Socket {
-                addr,
-                port,
-                owner: owners.get(&inode).cloned(),
-            })
-            .collect();
-        sockets.dedup();
-        return sockets;
-    }
+    readable.then_some(found)
+}
+
+/// Listening sockets from `ss`, else from `netstat`.
+fn listening_sockets_from_tools() -> Vec<Socket> {
     for (program, args) in [("ss", ["-ltnpH"]), ("netstat", ["-ltnp"])] {
         if process::find(program).is_none() {
             continue;
@@ -149,10 +197,14 @@ fn parse_hex_v6(hex: &str) -> Option<IpAddr> {
     Some(IpAddr::V6(Ipv6Addr::from(bytes)))
 }
 
-/// Socket inode -> the process that holds it, from every /proc/PID/fd we may read.
-fn socket_owners() -> HashMap<u64, Owner> {
+/// Socket inode -> the process that holds it, for the `wanted` inodes, from the fds of these
+/// processes; stops as soon as every wanted inode has its owner.
+fn socket_owners(pids: Vec<u32>, wanted: &[u64]) -> HashMap<u64, Owner> {
     let mut owners = HashMap::new();
-    for pid in pids() {
+    if wanted.is_empty() {
+        return owners;
+    }
+    for pid in pids {
         let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
             continue;
         };
@@ -161,7 +213,7 @@ fn socket_owners() -> HashMap<u64, Owner> {
             let Ok(target) = std::fs::read_link(fd.path()) else {
                 continue;
             };
-            let Some(inode) = socket_inode(&target) else {
+            let Some(inode) = socket_inode(&target).filter(|i| wanted.contains(i)) else {
                 continue;
             };
             let comm = comm.get_or_insert_with(|| process_comm(pid).unwrap_or_default());
@@ -169,6 +221,9 @@ fn socket_owners() -> HashMap<u64, Owner> {
                 pid,
                 comm: comm.clone(),
             });
+        }
+        if wanted.iter().all(|inode| owners.contains_key(inode)) {
+            break;
         }
     }
     owners
@@ -216,6 +271,26 @@ pub fn process_state(pid: u32) -> Option<char> {
 fn parse_stat_state(stat: &str) -> Option<char> {
     let (_, rest) = stat.rsplit_once(')')?;
     rest.trim_start().chars().next()
+}
+
+/// How long a process has been running (its start time in /proc/PID/stat against
+/// /proc/uptime): with a server's INFO `uptime_in_seconds` it tells whether the pid INFO gives is
+/// that server here, or some other process (the server runs in a container or elsewhere).
+pub fn process_age(pid: u32) -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    // After the name: field 3 (state) is index 0, field 22 (starttime, in clock ticks) index 19.
+    let started: f64 = rest.split_whitespace().nth(19)?.parse().ok()?;
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    // SAFETY: sysconf only reads a constant of the running system.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (ticks > 0)
+        .then(|| std::time::Duration::from_secs_f64((uptime - started / ticks as f64).max(0.0)))
 }
 
 /// True when the process is stopped (SIGSTOP, Ctrl-Z, or a debugger).

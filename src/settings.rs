@@ -383,24 +383,31 @@ impl Settings {
     }
 
     /// An imcache variable that is not a connection setting (IMCACHE_KEY_PREFIX ...): the process
-    /// environment, then the .env file, with where it came from.
+    /// environment, then the .env file, with where it came from; None when unset (or the .env
+    /// file cannot be read: the settings already said why).
     pub fn var(&self, name: &str) -> Option<Setting<String>> {
-        if let Some(value) = process_env(name) {
-            return Some(Setting::new(value, Source::new(Layer::Env, name)));
-        }
-        let dotenv = DotEnv::load(&self.env_file, &process_env).ok()?;
-        dotenv.get(name).map(|entry| {
-            Setting::new(
-                entry.value.clone(),
-                Source::new(Layer::DotEnv { line: entry.line }, name),
-            )
-        })
+        imcache_var(&self.env_file, name).ok().flatten()
     }
 
     /// True when the server is on this machine.
     pub fn is_local(&self) -> bool {
         self.socket.value.is_some() || is_this_machine(&self.host.value)
     }
+}
+
+/// An imcache variable from the process environment, else from the .env file `env_file`, with
+/// where it came from; a malformed .env file is the error `DotEnv::load` gives.
+pub fn imcache_var(env_file: &std::path::Path, name: &str) -> Result<Option<Setting<String>>> {
+    if let Some(value) = process_env(name) {
+        return Ok(Some(Setting::new(value, Source::new(Layer::Env, name))));
+    }
+    let dotenv = DotEnv::load(env_file, &process_env)?;
+    Ok(dotenv.get(name).map(|entry| {
+        Setting::new(
+            entry.value.clone(),
+            Source::new(Layer::DotEnv { line: entry.line }, name),
+        )
+    }))
 }
 
 /// A host name or address that reaches this machine: `localhost`, a loopback address, or the
@@ -432,7 +439,8 @@ pub fn refuse_password_flag(args: &ConnArgs) -> Result<()> {
     ))
 }
 
-fn env_file_path(args: &ConnArgs) -> PathBuf {
+/// The .env file a command reads: `--env-file`, else `./.env`.
+pub fn env_file_path(args: &ConnArgs) -> PathBuf {
     args.env_file
         .clone()
         .unwrap_or_else(|| PathBuf::from(".env"))

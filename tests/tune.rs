@@ -1,11 +1,16 @@
-//! `imcache tune` on real files and real servers: Debian's own redis.conf (then a redis-server
-//! started on the result), small configs for each editing rule, bad input for every flag,
-//! read-only files and folders, symlinks, `--live` with and without a server config file, and
-//! Ctrl-C. JSON is read back with serde.
+//! `imcache tune` on real files and real servers: Debian's own redis.conf and the example configs
+//! of Redis 6.0 to 7.2 and Valkey 8.0 (then a real redis-server started on the result), include
+//! trees, files with each kind of line Redis refuses, small configs for each editing rule, the
+//! profile, bad input for every flag, read-only files and folders, symlinks, `--live` with and
+//! without a server config file, and Ctrl-C. JSON is read back with serde.
 
 mod debian;
 mod editing;
+mod fixtures;
+mod includes;
 mod live;
+mod profile;
+mod rejects;
 mod safety;
 mod terminal;
 
@@ -16,7 +21,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::harness::{Imcache, RedisServer};
+use crate::harness::server::redis_server_bin;
+use crate::harness::{Imcache, RedisServer, free_port};
 
 const DEBIAN_CONF: &str = "/etc/redis/redis.conf";
 const GUIDE_SAVE: &str = "900 1 300 10 60 10000";
@@ -28,6 +34,10 @@ struct Doc {
     backup: Option<String>,
     live: Option<LiveDoc>,
     changes: Vec<ChangeDoc>,
+    moved: Vec<MovedDoc>,
+    profile: Option<ProfileDoc>,
+    files: Vec<FileDoc>,
+    stale_temp_files: Vec<StaleDoc>,
     dry_run: bool,
     diff: Option<String>,
     warnings: Vec<String>,
@@ -39,7 +49,39 @@ struct LiveDoc {
     config_file: Option<String>,
     applied: bool,
     persisted: Option<String>,
+    rewrite_because: Option<String>,
+    backup: Option<String>,
+    diff: Option<String>,
+    survives_restart: Option<bool>,
     changes: Vec<ChangeDoc>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+struct MovedDoc {
+    directive: String,
+    file: String,
+    lines: Vec<usize>,
+    line: usize,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+struct ProfileDoc {
+    name: String,
+    source: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct FileDoc {
+    path: String,
+    backup: Option<String>,
+    diff: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct StaleDoc {
+    path: String,
+    pid: u32,
+    removed: bool,
 }
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -83,4 +125,72 @@ fn names_in(dir: &Path) -> Vec<String> {
 fn config_get(server: &RedisServer, name: &str) -> String {
     let reply: Vec<String> = server.query(&["CONFIG", "GET", name]);
     reply[1].clone()
+}
+
+/// Starts a real redis-server on the file (port, dir ... from the command line, as the harness
+/// does) and checks it runs with these values.
+fn assert_loads(path: &Path, expected: &[(&str, &str)]) {
+    let server = RedisServer::builder().existing_config(path).start();
+    for (name, value) in expected {
+        assert_eq!(
+            &config_get(&server, name),
+            value,
+            "{name} of a server started on {}",
+            path.display()
+        );
+    }
+}
+
+/// What redis-server says when it refuses to start on the file (it must exit, not serve).
+fn redis_refuses(bin: &Path, path: &Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(bin)
+        .arg(path)
+        .args([
+            "--port",
+            &free_port().to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--daemonize",
+            "no",
+        ])
+        .arg("--dir")
+        .arg(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("redis-server is installed");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("redis-server started on {}", path.display());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(!status.success());
+    let output = child.wait_with_output().unwrap();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The pid of a process that has exited (what a killed tune leaves in its temp file's name).
+fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/redis-conf")
+        .join(name)
 }

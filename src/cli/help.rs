@@ -72,9 +72,10 @@ imcache metrics --app-url http://localhost:8000/cache/metrics --json",
     Page {
         name: "tune",
         examples: "\
-imcache tune --config /etc/redis/redis.conf --dry-run    the diff, nothing written
+imcache tune --config /etc/redis/redis.conf --dry-run    the prod profile's diff, nothing written
 imcache tune --live --profile dev --yes                 no persistence, 256mb, allkeys-lru
-imcache tune --live --maxmemory 1gb --policy allkeys-lfu",
+imcache tune --live --maxmemory 1gb --policy allkeys-lfu  only these two change
+imcache tune --config redis.conf --config local.conf    also edit the include that wins",
         exits: &[
             Kind::Check,
             Kind::Usage,

@@ -74,14 +74,27 @@ fn build(options: &TlsOptions) -> Result<ClientConfig> {
                     client.key.0.display()
                 ))
             })?;
-            builder.with_client_auth_cert(chain, key).map_err(|err| {
-                Error::usage(format!(
-                    "{}: the key {} does not fit the certificate {} ({err})",
-                    client.key.1,
-                    client.key.0.display(),
-                    client.cert.0.display()
-                ))
-            })
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|err| match err {
+                    // rustls reads the certificate to match it with the key: a version 1
+                    // certificate (`openssl x509 -req` without extensions) fails here.
+                    rustls::Error::InvalidCertificate(why) => Error::usage(format!(
+                        "{}: {} is not a certificate TLS clients can present ({why:?})",
+                        client.cert.1,
+                        client.cert.0.display()
+                    ))
+                    .with_hint(
+                        "make an X.509 v3 certificate: sign it with extensions, e.g. \
+                         `openssl x509 -req ... -extfile <(echo extendedKeyUsage=clientAuth)`",
+                    ),
+                    other => Error::usage(format!(
+                        "{}: the key {} does not fit the certificate {} ({other})",
+                        client.key.1,
+                        client.key.0.display(),
+                        client.cert.0.display()
+                    )),
+                })
         }
     }
 }

@@ -1,25 +1,35 @@
-//! The editing rules of `tune --config`: the first active line of a directive is replaced in
-//! place (indentation and line ending kept), later active duplicates are removed, all `save`
-//! lines become one block where the first stood, and a directive that is absent goes after its
-//! commented example (`# maxmemory <bytes>`) or at the end. Every other byte stays. A directive
-//! that already says what we want, on one line (or one block), is left alone, which makes a
-//! second identical tune a no-op. Never an inline comment: Redis refuses them.
+//! The editing rules of tune, over a whole include tree. Only the directives asked for change,
+//! and only when their value (the one Redis takes, the last line it reads) differs from the one
+//! wanted. The new value goes where it wins: into the file whose line Redis reads last, after the
+//! last `include` there that sets it again. In that file the first active line of the directive
+//! (after that include) is replaced in place, indentation and line ending kept, and the later ones
+//! removed; all its `save` lines become one block where the first stood. A directive set nowhere
+//! goes after its commented example in the main file (`# maxmemory <bytes>`) or at its end.
+//! Every other byte stays. Never an inline comment: Redis refuses them, so one found on a replaced
+//! line moves to its own line above. Identical `save` rules that are scattered may be gathered into
+//! one block: that is reported as moved, not as a change.
+
+use std::collections::BTreeMap;
 
 use crate::cli::Policy;
 
+use super::Config;
+#[cfg(test)]
+use super::hunk::render;
+use super::hunk::{Hunk, Slot, hunks};
+use super::tree::Tree;
 use super::values::{SaveRules, Size, parse_policy, parse_size};
-use super::{Config, join_args};
 
-/// The three values tune writes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The values tune writes; None leaves a directive as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tuning {
-    pub maxmemory: Size,
-    pub policy: Policy,
-    pub save: SaveRules,
+    pub maxmemory: Option<Size>,
+    pub policy: Option<Policy>,
+    pub save: Option<SaveRules>,
 }
 
-/// One directive whose lines change: the value the file had for Redis (None: not set, Redis's
-/// default applies) and the value written.
+/// One directive whose value changes: the value Redis took (None: not set, Redis's default
+/// applies) and the value written.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Change {
     pub directive: &'static str,
@@ -27,63 +37,57 @@ pub struct Change {
     pub new: String,
 }
 
-/// An `include` after a tuned directive: the included file is read later and could set it again.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Override {
+/// Lines gathered into one block without changing what they mean.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Moved {
     pub directive: &'static str,
-    /// 1-based line numbers in the edited file.
+    pub file: String,
+    /// 1-based lines they were on, and the line the block starts on.
+    pub lines: Vec<usize>,
     pub line: usize,
-    pub include_line: usize,
-    pub include: String,
 }
 
-/// The edited file and what changed.
+/// Where the value that wins is set, in a file tune may not edit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub directive: &'static str,
+    /// The step of the tree that sets it last.
+    pub step: usize,
+    /// The file is read more than once (included twice): no single place wins.
+    pub read_twice: bool,
+}
+
+/// A line of a file tune changes on the way, said in the plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    pub file: usize,
+    pub line: usize,
+    pub text: String,
+}
+
+/// The hunks of one file of the tree, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileEdit {
+    pub file: usize,
+    pub hunks: Vec<Hunk>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub edits: Vec<FileEdit>,
+    pub changes: Vec<Change>,
+    pub moved: Vec<Moved>,
+    pub refused: Vec<Refusal>,
+    pub notes: Vec<Note>,
+}
+
+/// The edited file and what changed, for one file on its own.
+#[cfg(test)]
 #[derive(Clone, Debug)]
 pub struct Edit {
     pub bytes: Vec<u8>,
     pub changes: Vec<Change>,
-    pub overrides: Vec<Override>,
-}
-
-impl Tuning {
-    /// Each directive: its name, its value as shown, its lines, and whether a line's value is
-    /// the wanted one (Redis's way of comparing: sizes by bytes, policies in any case).
-    fn wanted(&self) -> [Wanted; 3] {
-        [
-            Wanted {
-                name: "maxmemory",
-                shown: self.maxmemory.text.clone(),
-                lines: vec![format!("maxmemory {}", self.maxmemory.text)],
-            },
-            Wanted {
-                name: "maxmemory-policy",
-                shown: self.policy.as_str().into(),
-                lines: vec![format!("maxmemory-policy {}", self.policy.as_str())],
-            },
-            Wanted {
-                name: "save",
-                shown: self.save.to_string(),
-                lines: self.save.lines(),
-            },
-        ]
-    }
-
-    fn is_set(&self, name: &str, config: &Config, active: &[usize]) -> bool {
-        let single = |check: &dyn Fn(&str) -> bool| {
-            active.len() == 1
-                && config.lines[active[0]].directive(name).is_some_and(|args| {
-                    args.len() == 1 && check(&String::from_utf8_lossy(&args[0]))
-                })
-        };
-        match name {
-            "maxmemory" => single(&|v| parse_size(v) == Ok(self.maxmemory.bytes)),
-            "maxmemory-policy" => single(&|v| parse_policy(v) == Some(self.policy)),
-            _ => {
-                let contiguous = active.windows(2).all(|w| w[1] == w[0] + 1);
-                contiguous && !active.is_empty() && save_rules(config) == Some(self.save.clone())
-            }
-        }
-    }
+    pub moved: Vec<Moved>,
 }
 
 struct Wanted {
@@ -92,199 +96,268 @@ struct Wanted {
     lines: Vec<String>,
 }
 
-/// What happens to one original line.
-#[derive(Clone, Default)]
-struct Slot {
-    replace: Option<Vec<String>>,
-    remove: bool,
-    after: Vec<String>,
-}
+impl Tuning {
+    pub fn is_empty(&self) -> bool {
+        self.maxmemory.is_none() && self.policy.is_none() && self.save.is_none()
+    }
 
-/// Applies the tuning to a redis.conf's bytes.
-pub fn apply(original: &[u8], tuning: &Tuning) -> Edit {
-    let config = Config::parse(original);
-    let mut slots = vec![Slot::default(); config.lines.len()];
-    let mut at_end = Vec::new();
-    let mut changes = Vec::new();
-    for wanted in tuning.wanted() {
-        let active = config.active(wanted.name);
-        if tuning.is_set(wanted.name, &config, &active) {
-            continue;
+    fn wanted(&self) -> Vec<Wanted> {
+        let mut wanted = Vec::new();
+        if let Some(size) = &self.maxmemory {
+            wanted.push(Wanted {
+                name: "maxmemory",
+                shown: size.text.clone(),
+                lines: vec![format!("maxmemory {}", size.text)],
+            });
         }
-        changes.push(Change {
-            directive: wanted.name,
-            old: old_value(&config, wanted.name),
-            new: wanted.shown,
-        });
-        match active.split_first() {
-            Some((&first, rest)) => {
-                slots[first].replace = Some(wanted.lines);
-                for &i in rest {
-                    slots[i].remove = true;
-                }
+        if let Some(policy) = self.policy {
+            wanted.push(Wanted {
+                name: "maxmemory-policy",
+                shown: policy.as_str().into(),
+                lines: vec![format!("maxmemory-policy {}", policy.as_str())],
+            });
+        }
+        if let Some(save) = &self.save {
+            wanted.push(Wanted {
+                name: "save",
+                shown: save.to_string(),
+                lines: save.lines(),
+            });
+        }
+        wanted
+    }
+
+    /// The tree already means what is wanted for `name` (sizes by bytes, policies in any case,
+    /// save rules as a set).
+    fn holds(&self, tree: &Tree, name: &str) -> bool {
+        let last = tree
+            .setters(name)
+            .last()
+            .map(|&s| tree.directive(s).args.clone());
+        let single = |ok: &dyn Fn(&str) -> bool| match last.as_deref() {
+            Some([arg]) => ok(&String::from_utf8_lossy(arg)),
+            _ => false,
+        };
+        match name {
+            "maxmemory" => single(&|v| {
+                self.maxmemory
+                    .as_ref()
+                    .is_some_and(|m| parse_size(v) == Ok(m.bytes))
+            }),
+            "maxmemory-policy" => {
+                single(&|v| parse_policy(v).is_some() && parse_policy(v) == self.policy)
             }
-            None => match last_example(&config, wanted.name) {
-                Some(i) => slots[i].after.extend(wanted.lines),
-                None => at_end.extend(wanted.lines),
+            _ => match (tree.save_rules(), &self.save) {
+                (Some(Ok(rules)), Some(wanted)) => rules.same_as(wanted),
+                _ => false,
             },
         }
     }
-    let bytes = render(&config, &slots, &at_end);
-    let overrides = overrides(&Config::parse(&bytes));
-    Edit {
-        bytes,
-        changes,
-        overrides,
-    }
 }
 
-fn render(config: &Config, slots: &[Slot], at_end: &[String]) -> Vec<u8> {
-    let eol = config.eol();
-    let mut out = Vec::with_capacity(config.lines.iter().map(|l| l.raw.len()).sum::<usize>() + 128);
-    for (line, slot) in config.lines.iter().zip(slots) {
-        if slot.remove {
+/// Plans the tuning over a tree; `editable` says which files (by index) tune may change.
+pub fn plan(tree: &Tree, tuning: &Tuning, editable: &dyn Fn(usize) -> bool) -> Plan {
+    let mut plan = Plan::default();
+    let mut slots: BTreeMap<usize, BTreeMap<usize, Slot>> = BTreeMap::new();
+    let mut at_end: Vec<String> = Vec::new();
+    for wanted in tuning.wanted() {
+        let setters = tree.setters(wanted.name);
+        let line_of = |s: usize| {
+            let d = tree.directive(s);
+            (d.line, d.start, d.end)
+        };
+        if tuning.holds(tree, wanted.name) {
+            if wanted.name == "save" {
+                if let Some(moved) = scattered(tree, &setters, editable) {
+                    let first = setters[0];
+                    let file = tree.steps[first].file;
+                    slot_at(&mut slots, file, line_of(first)).replace = Some(wanted.lines.clone());
+                    for &s in &setters[1..] {
+                        slot_at(&mut slots, file, line_of(s)).remove = true;
+                    }
+                    plan.moved.push(moved);
+                }
+            }
             continue;
         }
-        match &slot.replace {
-            Some(new) => {
-                for (k, text) in new.iter().enumerate() {
-                    out.extend_from_slice(line.indent());
-                    out.extend_from_slice(text.as_bytes());
-                    out.extend_from_slice(if k + 1 < new.len() {
-                        eol
-                    } else {
-                        line.terminator()
-                    });
-                }
-            }
-            None => out.extend_from_slice(&line.raw),
-        }
-        append_lines(&mut out, &slot.after, eol);
-    }
-    append_lines(&mut out, at_end, eol);
-    out
-}
-
-/// New lines after what is written so far, which first gets a line ending if it lacks one.
-fn append_lines(out: &mut Vec<u8>, lines: &[String], eol: &[u8]) {
-    if lines.is_empty() {
-        return;
-    }
-    if !out.is_empty() && !out.ends_with(b"\n") {
-        out.extend_from_slice(eol);
-    }
-    for text in lines {
-        out.extend_from_slice(text.as_bytes());
-        out.extend_from_slice(eol);
-    }
-}
-
-/// The value Redis takes from this file, as text; None when no active line sets it.
-fn old_value(config: &Config, name: &str) -> Option<String> {
-    if name == "save" {
-        if config.active("save").is_empty() {
-            return None;
-        }
-        return Some(match save_rules(config) {
-            Some(rules) => rules.to_string(),
-            None => config
-                .active("save")
-                .iter()
-                .filter_map(|&i| config.lines[i].directive("save"))
-                .map(join_args)
-                .collect::<Vec<_>>()
-                .join(" "),
+        plan.changes.push(Change {
+            directive: wanted.name,
+            old: old_value(tree, wanted.name),
+            new: wanted.shown.clone(),
         });
-    }
-    config.last_value(name)
-}
-
-/// The snapshot rules the file's `save` lines add up to (`save ""` clears what came before);
-/// None when no line sets them or a line is one Redis refuses.
-pub fn save_rules(config: &Config) -> Option<SaveRules> {
-    let mut rules: Option<SaveRules> = None;
-    for line in &config.lines {
-        if let Some(args) = line.directive("save") {
-            let more = SaveRules::from_args(args)?;
-            rules = Some(match (rules, more.is_off()) {
-                (_, true) => more,
-                (None, false) => more,
-                (Some(mut so_far), false) => {
-                    so_far.0.extend(more.0);
-                    so_far
-                }
-            });
-        }
-    }
-    rules
-}
-
-/// The last commented example of a directive whose value reads as one (`# maxmemory <bytes>`,
-/// `# save 3600 1 300 100 60 10000`), never prose such as `# Save the DB to disk.`.
-fn last_example(config: &Config, name: &str) -> Option<usize> {
-    (0..config.lines.len()).rev().find(|&i| {
-        let Some((n, args)) = config.lines[i].commented_directive() else {
-            return false;
-        };
-        if n != name || args.is_empty() {
-            return false;
-        }
-        let placeholder = args[0].starts_with(b"<");
-        let first = String::from_utf8_lossy(&args[0]);
-        placeholder
-            || match name {
-                "maxmemory" => args.len() == 1 && parse_size(&first).is_ok(),
-                "maxmemory-policy" => args.len() == 1 && parse_policy(&first).is_some(),
-                _ => SaveRules::from_args(&args).is_some(),
+        let Some(&last) = setters.last() else {
+            let main = &tree.files[0].config;
+            match main.examples.iter().rev().find(|e| e.name == wanted.name) {
+                Some(e) => slot_at(&mut slots, 0, (e.line, e.start, e.end))
+                    .after
+                    .extend(wanted.lines),
+                None => at_end.extend(wanted.lines),
             }
+            continue;
+        };
+        let file = tree.steps[last].file;
+        if !editable(file) || tree.files[file].reads > 1 {
+            plan.refused.push(Refusal {
+                directive: wanted.name,
+                step: last,
+                read_twice: tree.files[file].reads > 1,
+            });
+            continue;
+        }
+        let region = region(tree, file, &setters);
+        let mut lines = wanted.lines;
+        let off = tuning.save.as_ref().is_some_and(SaveRules::is_off);
+        if wanted.name == "save" && !off && region.len() < setters.len() {
+            // Rules read before the block would add to it: clear them first.
+            lines.insert(0, "save \"\"".into());
+        }
+        let first = slot_at(&mut slots, file, line_of(region[0]));
+        first.replace = Some(lines);
+        first.comment_at = tree.directive(region[0]).comment_at;
+        for &s in &region[1..] {
+            let removed = slot_at(&mut slots, file, line_of(s));
+            removed.remove = true;
+            removed.comment_at = tree.directive(s).comment_at;
+        }
+    }
+    for (file, slots) in slots {
+        let config = &tree.files[file].config;
+        let end = if file == 0 {
+            std::mem::take(&mut at_end)
+        } else {
+            Vec::new()
+        };
+        let hunks = hunks(config, &slots, &end);
+        for (line, slot) in &slots {
+            if let Some(note) = comment_note(config, slot) {
+                plan.notes.push(Note {
+                    file,
+                    line: line + 1,
+                    text: note,
+                });
+            }
+        }
+        plan.edits.push(FileEdit { file, hunks });
+    }
+    if !at_end.is_empty() {
+        let hunks = hunks(&tree.files[0].config, &BTreeMap::new(), &at_end);
+        plan.edits.insert(0, FileEdit { file: 0, hunks });
+    }
+    plan
+}
+
+/// The slot of a line (`(line, start, end)`), made on first use.
+fn slot_at(
+    slots: &mut BTreeMap<usize, BTreeMap<usize, Slot>>,
+    file: usize,
+    at: (usize, usize, usize),
+) -> &mut Slot {
+    let (line, start, end) = at;
+    slots.entry(file).or_default().entry(line).or_insert(Slot {
+        start,
+        end,
+        ..Slot::default()
     })
 }
 
-/// Every tuned directive followed by an active `include` line.
-fn overrides(config: &Config) -> Vec<Override> {
-    let includes: Vec<usize> = config.active("include");
-    let mut found = Vec::new();
-    for directive in ["maxmemory", "maxmemory-policy", "save"] {
-        let Some(&last) = config.active(directive).last() else {
-            continue;
-        };
-        if let Some(&include) = includes.iter().find(|&&i| i > last) {
-            found.push(Override {
-                directive,
-                line: last + 1,
-                include_line: include + 1,
-                include: config.lines[include]
-                    .directive("include")
-                    .map(join_args)
-                    .unwrap_or_default(),
-            });
-        }
+/// The setters of `name` in `file` that come after the last include there which sets it again.
+fn region(tree: &Tree, file: usize, setters: &[usize]) -> Vec<usize> {
+    let barrier = tree
+        .includes
+        .iter()
+        .filter(|i| i.file == file && setters.iter().any(|s| i.steps.contains(s)))
+        .map(|i| i.directive)
+        .max();
+    setters
+        .iter()
+        .copied()
+        .filter(|&s| {
+            tree.steps[s].file == file && barrier.is_none_or(|b| tree.steps[s].directive > b)
+        })
+        .collect()
+}
+
+/// Save lines that mean the wanted rules but are not one block, all in one file tune may edit.
+fn scattered(tree: &Tree, setters: &[usize], editable: &dyn Fn(usize) -> bool) -> Option<Moved> {
+    let file = tree.steps[*setters.first()?].file;
+    let lines: Vec<usize> = setters
+        .iter()
+        .map(|&s| tree.directive(s).line + 1)
+        .collect();
+    let one_file = setters.iter().all(|&s| tree.steps[s].file == file);
+    let block = lines.windows(2).all(|w| w[1] == w[0] + 1);
+    (one_file && !block && editable(file) && tree.files[file].reads == 1).then(|| Moved {
+        directive: "save",
+        file: tree.files[file].path.display().to_string(),
+        line: lines[0],
+        lines,
+    })
+}
+
+/// The value Redis takes from the tree, as text; None when no line sets it.
+fn old_value(tree: &Tree, name: &str) -> Option<String> {
+    if name == "save" {
+        return tree.save_rules().map(|rules| match rules {
+            Ok(rules) => rules.to_string(),
+            Err(text) => text,
+        });
     }
-    found
+    tree.value(name)
+}
+
+fn comment_note(config: &Config, slot: &Slot) -> Option<String> {
+    let at = slot.comment_at?;
+    let comment = String::from_utf8_lossy(config.text(at, slot.end)).into_owned();
+    Some(match slot.remove {
+        true => format!("removed with its inline comment `{comment}`"),
+        false => format!(
+            "its inline comment `{comment}` is now on its own line above (Redis read it as arguments)"
+        ),
+    })
+}
+
+/// Applies the tuning to one redis.conf's bytes on their own (includes not followed).
+#[cfg(test)]
+pub fn apply(original: &[u8], tuning: &Tuning) -> Edit {
+    let tree = Tree::single(Config::parse(original.to_vec()));
+    let plan = plan(&tree, tuning, &|_| true);
+    let bytes = match plan.edits.first() {
+        Some(edit) => render(&tree.files[0].config, &edit.hunks),
+        None => original.to_vec(),
+    };
+    Edit {
+        bytes,
+        changes: plan.changes,
+        moved: plan.moved,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    // The editing rules, one small config each, and the properties: a tuned file says what was
-    // asked, and tuning it again changes nothing.
+    // The editing rules, one small config each, include trees, and the properties: a tuned file
+    // says what was asked, and tuning it again changes nothing.
 
     use proptest::prelude::*;
 
+    use std::fs;
+    use std::path::Path;
+
     use super::*;
     use crate::redis_conf::Line;
+    use crate::redis_conf::tree::Options;
     use crate::redis_conf::values::GUIDE_SAVE_RULES;
 
     fn prod() -> Tuning {
         Tuning {
-            maxmemory: Size::parse("256mb").unwrap(),
-            policy: Policy::AllkeysLru,
-            save: SaveRules(GUIDE_SAVE_RULES.to_vec()),
+            maxmemory: Some(Size::parse("256mb").unwrap()),
+            policy: Some(Policy::AllkeysLru),
+            save: Some(SaveRules(GUIDE_SAVE_RULES.to_vec())),
         }
     }
 
     fn dev() -> Tuning {
         Tuning {
-            save: SaveRules::default(),
+            save: Some(SaveRules::default()),
             ..prod()
         }
     }
@@ -372,17 +445,177 @@ mod tests {
     }
 
     #[test]
-    fn an_include_after_a_tuned_line_is_reported() {
-        let text = "include /etc/redis/base.conf\nmaxmemory 1gb\ninclude /etc/redis/local.conf\n";
-        let edit = apply(text.as_bytes(), &dev());
+    fn only_the_directives_asked_change() {
+        let text = "maxmemory 1gb\nmaxmemory-policy noeviction\nsave 60 1\n";
+        let only = Tuning {
+            maxmemory: Some(Size::parse("512mb").unwrap()),
+            ..Tuning::default()
+        };
+        let edit = apply(text.as_bytes(), &only);
         assert_eq!(
-            edit.overrides,
-            [Override {
-                directive: "maxmemory",
-                line: 2,
-                include_line: 3,
-                include: "/etc/redis/local.conf".into(),
-            }]
+            String::from_utf8(edit.bytes).unwrap(),
+            "maxmemory 512mb\nmaxmemory-policy noeviction\nsave 60 1\n"
+        );
+        assert_eq!(edit.changes.len(), 1);
+        assert!(
+            apply(text.as_bytes(), &Tuning::default())
+                .changes
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn identical_scattered_save_rules_are_moved_not_changed() {
+        let text = "save 900 1\nport 1\nsave 300 10\nsave 60 10000\n";
+        let edit = apply(
+            text.as_bytes(),
+            &Tuning {
+                save: prod().save,
+                ..Tuning::default()
+            },
+        );
+        assert!(edit.changes.is_empty(), "{:?}", edit.changes);
+        assert_eq!(edit.moved.len(), 1);
+        assert_eq!(
+            (edit.moved[0].lines.clone(), edit.moved[0].line),
+            (vec![1, 3, 4], 1)
+        );
+        let out = String::from_utf8(edit.bytes).unwrap();
+        assert_eq!(out, "save 900 1\nsave 300 10\nsave 60 10000\nport 1\n");
+        let again = apply(
+            out.as_bytes(),
+            &Tuning {
+                save: prod().save,
+                ..Tuning::default()
+            },
+        );
+        assert!(again.moved.is_empty() && again.bytes == out.as_bytes());
+        let reordered = apply(b"save 60 10000\nsave 900 1\nsave 300 10\n", &prod());
+        assert!(
+            reordered.changes.iter().all(|c| c.directive != "save"),
+            "rules are a set"
+        );
+    }
+
+    #[test]
+    fn an_inline_comment_on_a_replaced_line_moves_above_it() {
+        let text = "  maxmemory 1gb # the limit\n";
+        let only = Tuning {
+            maxmemory: Some(Size::parse("2gb").unwrap()),
+            ..Tuning::default()
+        };
+        let tree = Tree::single(Config::parse(text.as_bytes().to_vec()));
+        let plan = plan(&tree, &only, &|_| true);
+        assert_eq!(
+            render(&tree.files[0].config, &plan.edits[0].hunks),
+            b"  # the limit\n  maxmemory 2gb\n"
+        );
+        assert_eq!(plan.notes.len(), 1);
+        assert!(plan.notes[0].text.contains("own line above"));
+    }
+
+    /// A tree of files in a temp dir: `redis.conf` first.
+    fn tree(files: &[(&str, &str)]) -> (tempfile::TempDir, Tree) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let text = text.replace("DIR", &dir.path().display().to_string());
+            fs::write(dir.path().join(name), text).unwrap();
+        }
+        let main = dir.path().join(files[0].0);
+        let options = Options {
+            cwd: dir.path().to_path_buf(),
+            follow: true,
+            globs: true,
+        };
+        let config = Config::parse(fs::read(&main).unwrap());
+        let tree = Tree::load(&main, config, &options);
+        (dir, tree)
+    }
+
+    /// The tree's files after the plan, written back, read again as Redis would.
+    fn after(dir: &Path, tree: &Tree, plan: &Plan) -> Tree {
+        for edit in &plan.edits {
+            let file = &tree.files[edit.file];
+            fs::write(&file.path, render(&file.config, &edit.hunks)).unwrap();
+        }
+        let main = &tree.files[0].path;
+        let options = Options {
+            cwd: dir.to_path_buf(),
+            follow: true,
+            globs: true,
+        };
+        Tree::load(main, Config::parse(fs::read(main).unwrap()), &options)
+    }
+
+    #[test]
+    fn the_value_goes_where_it_wins_in_the_include_tree() {
+        let (dir, tree) = tree(&[
+            (
+                "redis.conf",
+                "maxmemory 1gb\nsave 10 1\ninclude DIR/tuning.conf\nport 1\n",
+            ),
+            (
+                "tuning.conf",
+                "maxmemory 2gb\nmaxmemory-policy volatile-ttl\nsave 20 2\n",
+            ),
+        ]);
+        let refused = plan(&tree, &prod(), &|f| f == 0);
+        let names: Vec<_> = refused.refused.iter().map(|r| r.directive).collect();
+        assert_eq!(names, ["maxmemory", "maxmemory-policy", "save"]);
+        assert_eq!(
+            tree.place(refused.refused[0].step),
+            format!("{}/tuning.conf:1", dir.path().display())
+        );
+        assert!(
+            refused.edits.is_empty(),
+            "nothing is planned in the main file"
+        );
+
+        let both = plan(&tree, &prod(), &|_| true);
+        assert!(both.refused.is_empty());
+        let changed: Vec<_> = both.edits.iter().map(|e| e.file).collect();
+        assert_eq!(changed, [1], "only the include holds the winning lines");
+        let now = after(dir.path(), &tree, &both);
+        assert_eq!(now.value("maxmemory").as_deref(), Some("256mb"));
+        assert_eq!(
+            now.value("maxmemory-policy").as_deref(),
+            Some("allkeys-lru")
+        );
+        assert_eq!(
+            now.save_rules(),
+            Some(Ok(SaveRules(GUIDE_SAVE_RULES.to_vec()))),
+            "earlier rules cleared"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("tuning.conf")).unwrap(),
+            "maxmemory 256mb\nmaxmemory-policy allkeys-lru\nsave \"\"\nsave 900 1\nsave 300 10\nsave 60 10000\n"
+        );
+    }
+
+    #[test]
+    fn a_line_after_the_last_include_that_sets_it_is_the_one_replaced() {
+        let (dir, tree) = tree(&[
+            (
+                "redis.conf",
+                "maxmemory 1gb\ninclude DIR/a.conf\nmaxmemory 3gb\ninclude DIR/b.conf\n",
+            ),
+            ("a.conf", "maxmemory 2gb\n"),
+            ("b.conf", "port 1\n"),
+        ]);
+        let only = Tuning {
+            maxmemory: Some(Size::parse("256mb").unwrap()),
+            ..Tuning::default()
+        };
+        let plan = plan(&tree, &only, &|f| f == 0);
+        assert!(plan.refused.is_empty());
+        let now = after(dir.path(), &tree, &plan);
+        assert_eq!(now.value("maxmemory").as_deref(), Some("256mb"));
+        assert_eq!(
+            fs::read_to_string(dir.path().join("redis.conf")).unwrap(),
+            format!(
+                "maxmemory 1gb\ninclude {0}/a.conf\nmaxmemory 256mb\ninclude {0}/b.conf\n",
+                dir.path().display()
+            )
         );
     }
 
@@ -413,9 +646,9 @@ mod tests {
             ],
         )
             .prop_map(|(size, policy, rules)| Tuning {
-                maxmemory: Size::parse(size).unwrap(),
-                policy,
-                save: SaveRules(rules),
+                maxmemory: Some(Size::parse(size).unwrap()),
+                policy: Some(policy),
+                save: Some(SaveRules(rules)),
             })
     }
 
@@ -457,11 +690,19 @@ mod tests {
             twice.changes
         );
         prop_assert_eq!(&twice.bytes, &once.bytes);
-        let config = Config::parse(&once.bytes);
+        let config = Config::parse(once.bytes.clone());
         let last = |name: &str| config.last_value(name).unwrap_or_default();
-        prop_assert_eq!(parse_size(&last("maxmemory")), Ok(tuning.maxmemory.bytes));
-        prop_assert_eq!(parse_policy(&last("maxmemory-policy")), Some(tuning.policy));
-        prop_assert_eq!(save_rules(&config), Some(tuning.save.clone()));
+        prop_assert_eq!(
+            parse_size(&last("maxmemory")),
+            Ok(tuning.maxmemory.as_ref().unwrap().bytes)
+        );
+        prop_assert_eq!(parse_policy(&last("maxmemory-policy")), tuning.policy);
+        let rules = Tree::single(config).save_rules();
+        prop_assert!(
+            matches!(&rules, Some(Ok(r)) if r.same_as(tuning.save.as_ref().unwrap())),
+            "save rules {:?}",
+            rules
+        );
         Ok(())
     }
 
@@ -478,10 +719,13 @@ mod tests {
 
         #[test]
         fn only_tuned_lines_change(bytes in config_text(), tuning in tuning()) {
+            // An inline comment on a tuned line becomes a line of its own (a test above).
+            let config = Config::parse(bytes.clone());
+            prop_assume!(config.directives.iter().all(|d| d.comment_at.is_none()));
             let edit = apply(&bytes, &tuning);
             let kept = |text: &[u8]| -> Vec<Vec<u8>> {
                 let tuned = |l: &Line| ["maxmemory", "maxmemory-policy", "save"].iter().any(|n| l.directive(n).is_some());
-                Config::parse(text).lines.iter()
+                text.split_inclusive(|b| *b == b'\n').map(|l| Line::parse(l.to_vec())).collect::<Vec<_>>().iter()
                     .filter(|l| !tuned(l))
                     .map(|l| {
                         let body = l.raw.strip_suffix(b"\n").unwrap_or(&l.raw);

@@ -118,11 +118,18 @@ impl SaveRules {
         Ok(SaveRules(rules))
     }
 
-    /// The rules as Redis reads them from the arguments of one `save` line (`""` clears them);
-    /// None when Redis would refuse the line.
+    /// The rules as Redis reads them from the arguments of one `save` line (`""` clears them;
+    /// one quoted argument is split on blanks, as Redis 7 does); None when Redis would refuse the
+    /// line.
     pub fn from_args(args: &[Vec<u8>]) -> Option<SaveRules> {
         if args.len() == 1 && args[0].is_empty() {
             return Some(SaveRules::default());
+        }
+        if args.len() == 1 {
+            let split = super::split_args(&args[0])?;
+            return (split.len() > 1)
+                .then(|| SaveRules::from_args(&split))
+                .flatten();
         }
         if args.len() % 2 == 1 {
             return None;
@@ -135,13 +142,25 @@ impl SaveRules {
         };
         let mut rules = Vec::new();
         for pair in args.chunks(2) {
-            rules.push((number(&pair[0])?, number(&pair[1])?));
+            let seconds = number(&pair[0]).filter(|s| *s >= 1)?;
+            rules.push((seconds, number(&pair[1])?));
         }
         Some(SaveRules(rules))
     }
 
     pub fn is_off(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The same snapshots, as Redis means them: the rules are conditions, so their order and a
+    /// repeated rule do not matter.
+    pub fn same_as(&self, other: &SaveRules) -> bool {
+        let set = |r: &SaveRules| {
+            r.0.iter()
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>()
+        };
+        set(self) == set(other)
     }
 
     /// The redis.conf lines: one `save S C` per rule, or `save ""`.
@@ -220,6 +239,14 @@ mod tests {
         }
         assert_eq!(SaveRules::from_args(&[vec![]]), Some(SaveRules::default()));
         assert_eq!(SaveRules::from_args(&[b"60".to_vec()]), None);
+        assert_eq!(SaveRules::from_args(&[b"0".to_vec(), b"1".to_vec()]), None);
+        assert!(
+            SaveRules(vec![(60, 1), (30, 2), (60, 1)]).same_as(&SaveRules(vec![(30, 2), (60, 1)]))
+        );
+        assert_eq!(
+            SaveRules::from_args(&[b"60 5".to_vec()]),
+            Some(SaveRules(vec![(60, 5)]))
+        );
     }
 
     proptest! {

@@ -215,3 +215,39 @@ fn ctrl_c_during_a_watch_on_a_silent_server_ends_it_at_once() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(took < AT_ONCE, "took {took:?}");
 }
+
+#[test]
+fn ctrl_c_while_env_is_written_ends_130_and_says_the_file_holds_the_new_settings() {
+    let server = RedisServer::builder().password("int-pw").start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    // setup asks git whether it would commit the password right after the write: this git
+    // presses Ctrl-C on it at that moment, after .env is on disk.
+    let fake = crate::harness::FakeBin::new();
+    fake.script("git", r#"kill -INT $PPID; sleep 5"#);
+    let run = Imcache::new()
+        .dir(dir.path())
+        .path_first(fake.path())
+        .env("REDIS_PASSWORD", "int-pw")
+        .args([
+            "setup",
+            "cloud",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &server.port.to_string(),
+        ])
+        .args(["--yes", "--json"])
+        .kill_after(Duration::from_secs(20))
+        .run()
+        .never_shows("int-pw");
+    assert_eq!(run.code, 130, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("was written: it holds the new settings"),
+        "{}",
+        run.stdout
+    );
+    let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    assert!(env.contains("REDIS_PORT="), "{env}");
+}

@@ -40,7 +40,12 @@ fn refused_with_a_stopped_container_says_docker_start() {
         r#"case "$1" in inspect) echo exited ;; *) exit 1 ;; esac"#,
     );
     let port = free_port();
-    let run = doctor_on(port).path_first(fake.path()).run().code(1);
+    // The fake CLI stands for a reachable engine (DOCKER_HOST names one).
+    let run = doctor_on(port)
+        .path_first(fake.path())
+        .env("DOCKER_HOST", "unix:///run/fake-docker.sock")
+        .run()
+        .code(1);
     let doc: Doc = run.json();
     assert!(!doc.ok);
     let tcp = doc.expect("tcp", "fail");
@@ -60,6 +65,22 @@ fn refused_with_a_stopped_container_says_docker_start() {
         fake.call_lines()
     );
     assert!(run.took < Duration::from_secs(10), "took {:?}", run.took);
+}
+
+#[test]
+fn without_a_reachable_engine_the_docker_cli_is_not_asked() {
+    let fake = FakeBin::new();
+    fake.script(
+        "docker",
+        r#"case "$1" in inspect) echo exited ;; *) exit 1 ;; esac"#,
+    );
+    let run = doctor_on(free_port()).path_first(fake.path()).run().code(1);
+    let doc: Doc = run.json();
+    assert!(
+        !doc.expect("tcp", "fail").detail.contains("container"),
+        "{doc:?}"
+    );
+    assert!(fake.call_lines().is_empty(), "{:?}", fake.call_lines());
 }
 
 #[test]

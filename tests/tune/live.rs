@@ -8,8 +8,9 @@ fn live(server: &RedisServer) -> Imcache {
 }
 
 #[test]
-fn live_sets_reads_back_and_rewrites_the_servers_config_file() {
+fn live_sets_reads_back_and_edits_the_servers_config_file() {
     let server = RedisServer::start();
+    let before = fs::read_to_string(server.config.as_ref().unwrap()).unwrap();
     let doc: Doc = live(&server)
         .args(["--yes", "--json"])
         .run()
@@ -17,7 +18,7 @@ fn live_sets_reads_back_and_rewrites_the_servers_config_file() {
         .json();
     let shown = doc.live.unwrap();
     assert!(shown.applied && doc.file.is_none());
-    assert_eq!(shown.persisted.as_deref(), Some("config_rewrite"));
+    assert_eq!(shown.persisted.as_deref(), Some("config_file_edited"));
     assert_eq!(
         shown.config_file.as_deref(),
         server.config.as_ref().unwrap().to_str()
@@ -34,6 +35,12 @@ fn live_sets_reads_back_and_rewrites_the_servers_config_file() {
     let rewritten = fs::read_to_string(server.config.as_ref().unwrap()).unwrap();
     assert!(
         rewritten.contains("maxmemory 256mb") && rewritten.contains("maxmemory-policy allkeys-lru")
+    );
+    assert_eq!(
+        rewritten,
+        before.replace("save \"\"\n", "save 900 1\nsave 300 10\nsave 60 10000\n")
+            + "maxmemory 256mb\nmaxmemory-policy allkeys-lru\n",
+        "tune's own edit, not CONFIG REWRITE"
     );
 
     let again: Doc = live(&server)
@@ -163,4 +170,85 @@ fn a_server_behind_its_already_tuned_file_is_set_live_without_a_rewrite() {
         "no CONFIG REWRITE of the file"
     );
     assert_eq!(config_get(&server, "save"), GUIDE_SAVE);
+}
+
+#[test]
+fn a_server_started_with_command_line_options_gets_only_the_change_in_its_file() {
+    // The harness starts it on Debian's file with port, bind, dir, logfile, pidfile and
+    // daemonize given on the command line: CONFIG REWRITE would copy all of them into the file.
+    let (_dir, path) = debian_copy();
+    let original = fs::read_to_string(&path).unwrap();
+    let server = RedisServer::builder().existing_config(&path).start();
+    let doc: Doc = live(&server)
+        .args(["--maxmemory", "512mb", "--yes", "--json"])
+        .run()
+        .success()
+        .json();
+    let shown = doc.live.unwrap();
+    assert_eq!(shown.persisted.as_deref(), Some("config_file_edited"));
+    assert_eq!(shown.survives_restart, Some(true));
+    assert_eq!(doc.files.len(), 1);
+    assert_eq!(
+        fs::read_to_string(doc.files[0].backup.as_deref().unwrap()).unwrap(),
+        original
+    );
+    assert!(doc.files[0].diff.contains("+maxmemory 512mb\n"));
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        original.replace(
+            "# maxmemory <bytes>\n",
+            "# maxmemory <bytes>\nmaxmemory 512mb\n"
+        ),
+        "one line added, nothing from the command line"
+    );
+    drop(server);
+    assert_loads(
+        &path,
+        &[
+            ("maxmemory", "536870912"),
+            ("maxmemory-policy", "noeviction"),
+        ],
+    );
+}
+
+#[test]
+fn a_config_file_tune_cannot_write_is_kept_with_config_rewrite_said_plainly() {
+    let server = RedisServer::start();
+    let path = server.config.clone().unwrap();
+    let original = fs::read(&path).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let run = live(&server)
+        .args(["--maxmemory", "64mb", "--dry-run"])
+        .env("NO_COLOR", "1")
+        .run()
+        .success()
+        .stdout_has("to keep it, CONFIG REWRITE, since tune cannot edit")
+        .stdout_has("is read-only")
+        .stdout_has("rewrites that whole file from the server's running state, options given on its command line");
+    assert!(
+        run.stdout.contains("a backup is made first"),
+        "{}",
+        run.stdout
+    );
+    let doc: Doc = live(&server)
+        .args(["--maxmemory", "64mb", "--yes", "--json"])
+        .run()
+        .success()
+        .json();
+    let shown = doc.live.unwrap();
+    assert!(shown.rewrite_because.unwrap().contains("read-only"));
+    assert_eq!(shown.persisted.as_deref(), Some("config_rewrite"));
+    assert_eq!(shown.survives_restart, Some(true));
+    assert_eq!(
+        fs::read(shown.backup.as_deref().unwrap()).unwrap(),
+        original
+    );
+    let diff = shown.diff.unwrap();
+    assert!(diff.contains("+maxmemory 64mb"), "{diff}");
+    assert!(
+        fs::read_to_string(&path)
+            .unwrap()
+            .contains("maxmemory 64mb")
+    );
+    assert_eq!(config_get(&server, "maxmemory"), "67108864");
 }

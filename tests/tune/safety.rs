@@ -1,4 +1,6 @@
-//! Nothing is touched on bad input; read-only files and folders are refused; mode, owner and symlinks are kept; Ctrl-C leaves the original.
+//! Nothing is touched on bad input; read-only files and folders are refused; mode, owner and
+//! symlinks are kept; Ctrl-C leaves the original; the temp file of a killed tune is cleaned up;
+//! identical scattered save lines are moved, not changed.
 
 use super::*;
 
@@ -209,4 +211,86 @@ fn wait_until_it_catches_sigint(pid: u32) {
         );
         std::thread::sleep(Duration::from_millis(2));
     }
+}
+
+#[test]
+fn the_temp_file_of_a_killed_tune_is_removed_by_the_next_tune_and_said_so() {
+    let (dir, path) = config_with(b"port 6379\n");
+    let pid = dead_pid();
+    let stale = dir
+        .path()
+        .join(format!(".redis.conf.imcache-{pid}-1a2b3c4d.tmp"));
+    fs::write(&stale, "port 63").unwrap();
+    let doc: Doc = tune(&path)
+        .args(["--dry-run", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(doc.stale_temp_files.len(), 1);
+    let found = &doc.stale_temp_files[0];
+    assert_eq!(
+        (found.path.as_str(), found.pid),
+        (stale.to_str().unwrap(), pid)
+    );
+    assert!(
+        !found.removed && stale.exists(),
+        "a dry run changes nothing"
+    );
+    let run = tune(&path)
+        .arg("--yes")
+        .env("NO_COLOR", "1")
+        .run()
+        .success();
+    run.stdout_has(&format!(
+        "removed {}, left by a tune (pid {pid}) that was killed",
+        stale.display()
+    ));
+    assert!(!stale.exists());
+    assert_eq!(names_in(dir.path()), ["redis.conf", "redis.conf.bak"]);
+    // A live writer's temp file is left alone, and so is a run with nothing to change.
+    let live = dir.path().join(format!(
+        ".redis.conf.imcache-{}-1a2b3c4d.tmp",
+        std::process::id()
+    ));
+    fs::write(&live, "x").unwrap();
+    let doc: Doc = tune(&path).args(["--yes", "--json"]).run().success().json();
+    assert!(doc.stale_temp_files.is_empty() && live.exists());
+}
+
+#[test]
+fn identical_scattered_save_lines_are_moved_not_changed() {
+    let (_dir, path) = config_with(b"save 900 1\nport 6379\nsave 300 10\nsave 60 10000\n");
+    let run = tune(&path)
+        .args(["--save", GUIDE_SAVE, "--yes"])
+        .env("NO_COLOR", "1")
+        .run()
+        .success()
+        .stdout_has("save  unchanged; its lines (1, 3, 4) moved into one block at line 1");
+    assert!(
+        !run.stdout
+            .contains(&format!("{GUIDE_SAVE} -> {GUIDE_SAVE}")),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "save 900 1\nsave 300 10\nsave 60 10000\nport 6379\n"
+    );
+    let (_dir, path) = config_with(b"save 900 1\nport 6379\nsave 300 10\nsave 60 10000\n");
+    let doc: Doc = tune(&path)
+        .args(["--save", GUIDE_SAVE, "--yes", "--json"])
+        .run()
+        .success()
+        .json();
+    assert!(doc.changes.is_empty(), "{:?}", doc.changes);
+    assert_eq!(
+        doc.moved,
+        [MovedDoc {
+            directive: "save".into(),
+            file: path.display().to_string(),
+            lines: vec![1, 3, 4],
+            line: 1
+        }]
+    );
+    assert_loads(&path, &[("save", GUIDE_SAVE)]);
 }

@@ -189,6 +189,7 @@ fn server_conf(
     let port = settings.port.value;
     let owner = machine.owner_of(port);
     if let Some(path) = owner
+        .as_ref()
         .filter(|o| o.comm == "redis-server")
         .and_then(|o| procfs::config_file_of(o.pid))
     {

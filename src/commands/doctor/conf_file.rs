@@ -40,13 +40,14 @@ impl ConfFile {
 
 /// The first argument of the last active line of `name` in a redis.conf text.
 pub fn directive(text: &str, name: &str) -> Option<String> {
-    let config = Config::parse(text.as_bytes());
+    let name = name.to_ascii_lowercase();
+    let config = Config::parse(text.as_bytes().to_vec());
     config
-        .lines
+        .directives
         .iter()
         .rev()
-        .find_map(|line| line.directive(&name.to_ascii_lowercase()))
-        .and_then(|args| args.first())
+        .find(|d| d.name == name)
+        .and_then(|d| d.args.first())
         .map(|arg| String::from_utf8_lossy(arg).into_owned())
 }
 

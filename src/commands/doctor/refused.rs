@@ -37,10 +37,31 @@ pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
             ),
         };
     }
-    let mut finding = wrong_address(settings, machine)
-        .or_else(|| docker(settings))
-        .or_else(|| brew(settings))
-        .or_else(|| apt(settings, machine))
+    // The three installation queries run other programs (docker, brew, dpkg-query): they run
+    // at the same time, while /proc is read here, so the diagnosis takes the slowest of them,
+    // not their sum.
+    let installed = std::thread::scope(|scope| {
+        let docker = scope.spawn(|| {
+            (process::find("docker").is_some() && install::docker_may_answer())
+                .then(|| install::docker_container(CONTAINER, install::DIAGNOSIS_TIMEOUT))
+        });
+        let brew = scope.spawn(|| install::brew_service(install::DIAGNOSIS_TIMEOUT));
+        let apt = scope.spawn(|| install::apt_package_installed(install::DIAGNOSIS_TIMEOUT));
+        let wrong = wrong_address(settings, machine);
+        Installed {
+            wrong_address: wrong,
+            container: docker.join().ok().flatten(),
+            brew: brew
+                .join()
+                .unwrap_or(Service::Unknown(String::from("no answer"))),
+            apt: apt.join().unwrap_or(false),
+        }
+    });
+    let mut finding = installed
+        .wrong_address
+        .or_else(|| docker(settings, installed.container))
+        .or_else(|| brew(settings, &installed.brew))
+        .or_else(|| apt(settings, machine, installed.apt))
         .or_else(|| elsewhere(settings, machine))
         .unwrap_or_else(|| Finding {
             detail: String::from("no redis-server process, container or service on this machine"),
@@ -63,10 +84,9 @@ pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
 /// The ports other than `port` that a redis-server listens on, on this machine.
 fn other_ports(machine: &Machine, port: u16) -> BTreeSet<u16> {
     machine
-        .sockets()
+        .redis_listeners()
         .iter()
         .filter(|s| s.port != port)
-        .filter(|s| s.owner.as_ref().is_some_and(|o| o.comm == "redis-server"))
         .map(|s| s.port)
         .collect()
 }
@@ -82,10 +102,18 @@ fn start_elsewhere(settings: &Settings, start: &str, listens: u16, own: String) 
     )
 }
 
-fn docker(settings: &Settings) -> Option<Finding> {
+/// What the installation queries said.
+struct Installed {
+    wrong_address: Option<Finding>,
+    /// None without a docker program.
+    container: Option<Container>,
+    brew: Service,
+    apt: bool,
+}
+
+fn docker(settings: &Settings, container: Option<Container>) -> Option<Finding> {
     let port = settings.port.value;
-    process::find("docker")?;
-    match install::docker_container(CONTAINER) {
+    match container? {
         Container::Stopped(state) => Some(Finding {
             detail: format!("the container {CONTAINER} is {state}"),
             fix: format!("docker start {CONTAINER}"),
@@ -102,8 +130,8 @@ fn docker(settings: &Settings) -> Option<Finding> {
     }
 }
 
-fn brew(settings: &Settings) -> Option<Finding> {
-    if install::brew_service() != Service::Stopped {
+fn brew(settings: &Settings, service: &Service) -> Option<Finding> {
+    if *service != Service::Stopped {
         return None;
     }
     let start = "brew services start redis";
@@ -133,8 +161,8 @@ fn brew(settings: &Settings) -> Option<Finding> {
 
 /// The Debian package: not started when nothing listens on the port of its config; running
 /// elsewhere when something does there (and it is not known to be another program).
-fn apt(settings: &Settings, machine: &Machine) -> Option<Finding> {
-    if !install::apt_package_installed() {
+fn apt(settings: &Settings, machine: &Machine, installed: bool) -> Option<Finding> {
+    if !installed {
         return None;
     }
     let port = settings.port.value;
@@ -220,8 +248,8 @@ fn set_port(settings: &Settings, port: u16) -> String {
 fn elsewhere(settings: &Settings, machine: &Machine) -> Option<Finding> {
     let mut ports = BTreeSet::new();
     let mut with_ports = BTreeSet::new();
-    for socket in machine.sockets() {
-        if let Some(owner) = socket.owner.as_ref().filter(|o| o.comm == "redis-server") {
+    for socket in machine.redis_listeners() {
+        if let Some(owner) = socket.owner.as_ref() {
             ports.insert(socket.port);
             with_ports.insert(owner.pid);
         }

@@ -2,10 +2,9 @@
 //! (a wrong value in the wrong layer is the most common cause of "it works for me"); a malformed
 //! `.env` is a finding here, not a crash. Also the cache profile the persistence check judges by.
 
-use crate::dotenv_file::DotEnv;
 use crate::error::Error;
 use crate::output::Check;
-use crate::settings::{Setting, Settings, process_env};
+use crate::settings::{Setting, Settings};
 
 pub const NAME: &str = "settings";
 
@@ -70,26 +69,15 @@ fn summary(s: &Settings) -> String {
     parts.join(", ")
 }
 
-/// What the cache is for, which decides whether persistence is expected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Profile {
-    /// A cache that may start empty: no snapshots (tune's `--profile dev`).
-    Dev,
-    /// Snapshots wanted (tune's `--profile prod`, the guide's save rules).
-    Prod,
-}
+pub use crate::profile::Profile;
 
-/// The profile from IMCACHE_PROFILE (the environment, then the .env file); Err carries a value
-/// that is neither `dev` nor `prod`; None when it is not set.
+/// The profile from IMCACHE_PROFILE (resolved by `profile`, as tune does); Err carries a value
+/// that is neither `dev` nor `prod`; None when it is not set or the .env file is malformed (the
+/// settings check reports that).
 pub fn profile(settings: &Settings) -> Option<Result<Profile, String>> {
-    const VAR: &str = "IMCACHE_PROFILE";
-    let value = process_env(VAR).or_else(|| {
-        let dotenv = DotEnv::load(&settings.env_file, &process_env).ok()?;
-        dotenv.get(VAR).map(|e| e.value.clone())
-    })?;
-    Some(match value.trim().to_ascii_lowercase().as_str() {
-        "dev" => Ok(Profile::Dev),
-        "prod" => Ok(Profile::Prod),
-        _ => Err(value),
-    })
+    match crate::profile::from_environment(&settings.env_file) {
+        Ok(Some(Ok(chosen))) => Some(Ok(chosen.profile)),
+        Ok(Some(Err(invalid))) => Some(Err(invalid.value)),
+        Ok(None) | Err(_) => None,
+    }
 }

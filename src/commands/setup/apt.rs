@@ -54,7 +54,7 @@ pub fn prepare(journal: &mut Journal) -> Result<Plan, Halt> {
     );
     let progress = journal.start("asking dpkg about redis-server (dpkg-query)");
     let mut actions = Vec::new();
-    let detail = if install::apt_package_installed() {
+    let detail = if install::apt_package_installed(install::QUERY_TIMEOUT) {
         String::from("redis-server is installed (dpkg): no apt-get needed")
     } else if process::find("apt-get").is_none() {
         let err = Error::external("apt-get not found: this is not Debian or Ubuntu")

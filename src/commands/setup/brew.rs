@@ -45,7 +45,7 @@ pub fn prepare(
     let wait_hint = format!("see `brew services info redis` and the log {log}");
     let progress = journal.start("asking Homebrew about redis (brew list, brew services info)");
     let start = Cmd::new("brew").args(["services", "start", "redis"]);
-    let (detail, actions) = match install::brew_service() {
+    let (detail, actions) = match install::brew_service(install::QUERY_TIMEOUT) {
         Service::NotInstalled => (
             String::from("redis is not installed: brew will install it"),
             vec![

@@ -45,7 +45,7 @@ pub fn prepare(
     let progress = journal.start(&format!(
         "looking for the container {name} (docker inspect)"
     ));
-    let (detail, start, exists) = match install::docker_container(name) {
+    let (detail, start, exists) = match install::docker_container(name, install::QUERY_TIMEOUT) {
         Container::Running => (
             format!("{name} is running: reused, nothing is created"),
             None,

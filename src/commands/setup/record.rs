@@ -115,6 +115,16 @@ pub fn commit(journal: &mut Journal, pending: &PendingWrite) -> Result<(), Halt>
         )
         .hint(format!("add {} to .gitignore", file_name(&pending.path))),
     };
+    if crate::interrupt::interrupted() {
+        // Ctrl-C came while the file was written (the write itself is never left half-done)
+        // or checked: it holds the new settings, and the run ends as interrupted, saying so.
+        let what = match written {
+            true => format!("interrupted after {path} was written: it holds the new settings"),
+            false => format!("interrupted: {path} was left as it was"),
+        };
+        journal.finish(progress, Step::new("env", CheckStatus::Warn, what));
+        return Err(Halt::Reported(Kind::Interrupted));
+    }
     journal.finish(progress, step);
     Ok(())
 }

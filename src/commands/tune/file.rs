@@ -1,118 +1,225 @@
-//! `tune --config PATH`: the redis.conf edit, planned in memory (the new bytes and a unified
-//! diff), then committed safely: read-only refused before anything is written, a backup first,
-//! a refusal when the file changed since it was read (its identity and bytes are compared right
-//! before the rename), an atomic write that keeps mode, owner and a symlink. `restore` puts the original back when a later step fails or Ctrl-C arrives.
+//! `tune --config PATH` (and the server's own file with `--live`): the redis.conf and the files
+//! it includes, read once and planned in memory (the edit as hunks, a unified diff per file),
+//! then committed safely: read-only refused before anything is written, a backup of each file
+//! first, an atomic write that keeps mode, owner and a symlink, and, right before each rename, a
+//! refusal when the file is no longer the one that was read (another inode, other bytes).
+//! `restore` puts the originals back when a later step fails or Ctrl-C arrives.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use similar::TextDiff;
-
-use crate::atomic_write::{self, Mode, Snapshot};
+use crate::atomic_write::{self, Identity, Mode, StaleTemp};
 use crate::error::{Error, Result};
-use crate::redis_conf::{self, Edit, Line, LineKind, Tuning};
+use crate::redis_conf::check::Dialect;
+use crate::redis_conf::edit::{self, Plan};
+use crate::redis_conf::tree::{Options, Tree};
+use crate::redis_conf::{Config, Line, LineKind, Tuning, render_to, unified_diff};
 
 pub struct FilePlan {
-    /// The path as given (a symlink stays one; its target is edited).
-    pub path: PathBuf,
-    pub original: Vec<u8>,
-    pub edit: Edit,
-    /// The file as read, which it must still be right before the rename.
-    seen: Snapshot,
+    /// The main file as given (a symlink stays one; its target is edited) and what it includes.
+    pub tree: Tree,
+    pub plan: Plan,
+    /// The identity of each file of the tree when it was read.
+    identities: Vec<Option<Identity>>,
+    /// Temp files of earlier writes of these files whose writer is gone.
+    pub stale: Vec<StaleTemp>,
+}
+
+/// A file written by `commit`, and its backup.
+#[derive(Clone, Debug)]
+pub struct Written {
+    pub file: usize,
+    pub backup: PathBuf,
+}
+
+/// Refuses, before anything else happens, a `--config` that is missing or not a file (exit 2).
+pub fn check_path(path: &Path) -> Result<()> {
+    let shown = path.display();
+    let target = atomic_write::resolve_symlink(path)?;
+    match fs::metadata(&target) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(Error::usage(format!(
+            "--config {shown}: no such file"
+        ))
+        .with_hint("give the path of an existing redis.conf (Debian: /etc/redis/redis.conf)")),
+        Ok(meta) if !meta.is_file() => Err(Error::usage(format!("--config {shown}: not a file"))
+            .with_hint("give the path of a redis.conf file, not a folder")),
+        _ => Ok(()),
+    }
 }
 
 impl FilePlan {
-    /// Reads the file and plans the edit; nothing is written. A missing file or a folder is bad
-    /// input (exit 2).
-    pub fn read(path: &Path, tuning: &Tuning) -> Result<FilePlan> {
+    /// Reads the file and its includes and plans the edit; nothing is written. `editable` says
+    /// which files of the tree tune may change (the main file always).
+    pub fn read(
+        path: &Path,
+        tuning: &Tuning,
+        dialect: &Dialect,
+        cwd: &Path,
+        editable: &dyn Fn(Option<Identity>) -> bool,
+    ) -> Result<FilePlan> {
+        check_path(path)?;
         let shown = path.display();
         let target = atomic_write::resolve_symlink(path)?;
-        match fs::metadata(&target) {
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Err(
-                    Error::usage(format!("--config {shown}: no such file")).with_hint(
-                        "give the path of an existing redis.conf (Debian: /etc/redis/redis.conf)",
-                    ),
-                );
-            }
-            Ok(meta) if !meta.is_file() => {
-                return Err(Error::usage(format!("--config {shown}: not a file"))
-                    .with_hint("give the path of a redis.conf file, not a folder"));
-            }
-            _ => {}
-        }
-        let cannot_read = |err: &dyn std::fmt::Display| {
+        let bytes = fs::read(&target).map_err(|err| {
             Error::check(format!("--config {shown}: cannot read it: {err}"))
                 .with_hint("run as the file's owner or with sudo")
+        })?;
+        let config = Config::parse(bytes);
+        if let Some(line) = config.binary_at {
+            return Err(Error::usage(format!(
+                "{shown}:{}: not a text file (it holds control bytes); tune does not edit it",
+                line + 1
+            ))
+            .with_hint("give the path of a redis.conf"));
+        }
+        let options = Options {
+            cwd: cwd.to_path_buf(),
+            follow: true,
+            globs: dialect.globs,
         };
-        let seen = Snapshot::take(path).map_err(|err| cannot_read(&err.message))?;
-        let original = seen
-            .contents()
-            .ok_or_else(|| cannot_read(&"it is gone"))?
-            .to_vec();
-        let edit = redis_conf::apply(&original, tuning);
+        let tree = Tree::load(path, config, &options);
+        let identities: Vec<Option<Identity>> = tree
+            .files
+            .iter()
+            .map(|f| {
+                atomic_write::resolve_symlink(&f.path)
+                    .ok()
+                    .and_then(|t| Identity::of(&t))
+            })
+            .collect();
+        let plan = edit::plan(&tree, tuning, &|file| {
+            file == 0 || editable(identities[file])
+        });
+        let mut stale = Vec::new();
+        for file in std::iter::once(0).chain(plan.edits.iter().map(|e| e.file)) {
+            for temp in atomic_write::stale_temps(&tree.files[file].path) {
+                if !stale.contains(&temp) {
+                    stale.push(temp);
+                }
+            }
+        }
         Ok(FilePlan {
-            path: path.to_path_buf(),
-            original,
-            edit,
-            seen,
+            tree,
+            plan,
+            identities,
+            stale,
         })
     }
 
-    pub fn changes(&self) -> bool {
-        self.edit.bytes != self.original
+    pub fn path(&self) -> &Path {
+        &self.tree.files[0].path
     }
 
-    /// The unified diff of the edit, with the path in its headers; empty when nothing changes.
-    pub fn diff(&self) -> String {
-        if !self.changes() {
-            return String::new();
-        }
-        let old = String::from_utf8_lossy(&self.original);
-        let new = String::from_utf8_lossy(&self.edit.bytes);
-        let shown = self.path.display().to_string();
-        let diff = TextDiff::from_lines(old.as_ref(), new.as_ref())
-            .unified_diff()
-            .context_radius(2)
-            .header(&shown, &format!("{shown} (tuned)"))
-            .to_string();
-        diff.split_inclusive('\n')
-            .enumerate()
-            .map(|(i, line)| match line.split_at_checked(1) {
-                Some((mark @ (" " | "+" | "-"), rest)) if i >= 2 => {
-                    format!("{mark}{}", mask_secrets(rest))
-                }
-                _ => line.to_string(),
+    /// True when this file (by identity) is in the tree.
+    pub fn holds(&self, identity: Option<Identity>) -> bool {
+        identity.is_some() && self.identities.contains(&identity)
+    }
+
+    pub fn changes(&self) -> bool {
+        !self.plan.edits.is_empty()
+    }
+
+    /// Each edited file: its path and its unified diff (passwords masked).
+    pub fn diffs(&self) -> Vec<(String, String)> {
+        self.plan
+            .edits
+            .iter()
+            .map(|edit| {
+                let file = &self.tree.files[edit.file];
+                let shown = file.path.display().to_string();
+                let diff = unified_diff(
+                    &file.config,
+                    &edit.hunks,
+                    &shown,
+                    &format!("{shown} (tuned)"),
+                    2,
+                );
+                (shown, mask_diff(&diff))
             })
             .collect()
     }
 
-    /// Backup, then the atomic write. Returns the backup's path.
-    pub fn commit(&self) -> Result<PathBuf> {
-        atomic_write::ensure_writable(&self.path)?;
-        let backup = atomic_write::backup(&self.path)?;
-        if let Err(err) =
-            atomic_write::replace(&self.path, &self.edit.bytes, Mode::Keep, &self.seen, "tune")
-        {
-            let _ = fs::remove_file(&backup);
-            return Err(err);
-        }
-        Ok(backup)
+    /// The lines the edit writes, by file, for the check of what Redis would read.
+    pub fn new_lines(&self) -> impl Iterator<Item = (&Path, Line)> {
+        self.plan.edits.iter().flat_map(move |edit| {
+            let path = self.tree.files[edit.file].path.as_path();
+            edit.hunks
+                .iter()
+                .flat_map(|h| h.new.iter())
+                .map(move |raw| (path, Line::parse(raw.clone())))
+        })
     }
 
-    /// Puts the original bytes back (atomically) and drops the backup made by `commit`.
-    pub fn restore(&self, backup: &Path) -> Result<()> {
-        atomic_write::write(&self.path, &self.original, Mode::Keep).map_err(|err| {
-            Error::check(format!(
-                "could not restore {}: {}; the original is in {}",
-                self.path.display(),
-                err.message,
-                backup.display()
-            ))
-        })?;
-        let _ = fs::remove_file(backup);
+    /// Backup, then the atomic write, file by file; what was written is pushed to `done` (for
+    /// `restore`, also when a later file fails).
+    pub fn commit(&self, done: &mut Vec<Written>) -> Result<()> {
+        self.commit_with(done, &mut |_| {})
+    }
+
+    /// `commit`, calling `at_rename` with each file's path right before its last check and rename.
+    fn commit_with(&self, done: &mut Vec<Written>, at_rename: &mut dyn FnMut(&Path)) -> Result<()> {
+        for edit in &self.plan.edits {
+            atomic_write::ensure_writable(&self.tree.files[edit.file].path)?;
+        }
+        for edit in &self.plan.edits {
+            let file = &self.tree.files[edit.file];
+            let original = &file.config.bytes;
+            let backup = atomic_write::backup(&file.path, original)?;
+            let identity = self.identities[edit.file];
+            let mut fill = |out: &mut dyn std::io::Write| render_to(&file.config, &edit.hunks, out);
+            let written = atomic_write::write_with(&file.path, &mut fill, Mode::Keep, &mut || {
+                at_rename(&file.path);
+                match atomic_write::unchanged(&file.path, identity, original) {
+                    true => Ok(()),
+                    false => Err(Error::check(format!(
+                        "{} changed while tune was running (another program or person edited \
+                         it); nothing was written to it",
+                        file.path.display()
+                    ))
+                    .with_hint("run tune again: it reads the file anew")),
+                }
+            });
+            if let Err(err) = written {
+                let _ = fs::remove_file(&backup);
+                return Err(err);
+            }
+            done.push(Written {
+                file: edit.file,
+                backup,
+            });
+        }
         Ok(())
     }
+
+    /// Puts the original bytes back (atomically) and drops the backups made by `commit`.
+    pub fn restore(&self, done: &[Written]) -> Result<()> {
+        for written in done.iter().rev() {
+            let file = &self.tree.files[written.file];
+            atomic_write::write(&file.path, &file.config.bytes, Mode::Keep).map_err(|err| {
+                Error::check(format!(
+                    "could not restore {}: {}; the original is in {}",
+                    file.path.display(),
+                    err.message,
+                    written.backup.display()
+                ))
+            })?;
+            let _ = fs::remove_file(&written.backup);
+        }
+        Ok(())
+    }
+}
+
+/// A unified diff as it may be shown: each line of the files passes through `mask_secrets`.
+pub fn mask_diff(diff: &str) -> String {
+    diff.split_inclusive('\n')
+        .enumerate()
+        .map(|(i, line)| match line.split_at_checked(1) {
+            Some((mark @ (" " | "+" | "-"), rest)) if i >= 2 => {
+                format!("{mark}{}", mask_secrets(rest))
+            }
+            _ => line.to_string(),
+        })
+        .collect()
 }
 
 /// A line of the file as the diff may show it: the values of secret-bearing directives become
@@ -222,10 +329,14 @@ mod tests {
 
     fn tuning() -> Tuning {
         Tuning {
-            maxmemory: Size::parse("1mb").unwrap(),
-            policy: Policy::AllkeysLfu,
-            save: SaveRules::default(),
+            maxmemory: Some(Size::parse("1mb").unwrap()),
+            policy: Some(Policy::AllkeysLfu),
+            save: Some(SaveRules::default()),
         }
+    }
+
+    fn read(path: &Path) -> FilePlan {
+        FilePlan::read(path, &tuning(), &Dialect::any(), Path::new("/"), &|_| false).unwrap()
     }
 
     #[test]
@@ -287,9 +398,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("redis.conf");
         fs::write(&path, "port 6379\n").unwrap();
-        let plan = FilePlan::read(&path, &tuning()).unwrap();
+        let plan = read(&path);
         fs::write(&path, "port 6380\n").unwrap();
-        let err = plan.commit().unwrap_err();
+        let err = plan.commit(&mut Vec::new()).unwrap_err();
         assert!(
             err.message.contains("changed while tune was running"),
             "{}",
@@ -304,15 +415,47 @@ mod tests {
     }
 
     #[test]
+    fn a_change_made_at_the_rename_is_kept_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("redis.conf");
+        fs::write(&path, "port 6379\n").unwrap();
+        let plan = read(&path);
+        let mut done = Vec::new();
+        let err = plan
+            .commit_with(&mut done, &mut |at| {
+                let mut file = fs::OpenOptions::new().append(true).open(at).unwrap();
+                std::io::Write::write_all(&mut file, b"maxclients 10\n").unwrap();
+            })
+            .unwrap_err();
+        assert!(
+            err.message.contains("changed while tune was running"),
+            "{}",
+            err.message
+        );
+        assert!(done.is_empty());
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "port 6379\nmaxclients 10\n"
+        );
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["redis.conf"], "no backup or temp file is left");
+    }
+
+    #[test]
     fn restore_puts_the_original_back_and_drops_the_backup() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("redis.conf");
         fs::write(&path, "port 6379\r\n").unwrap();
-        let plan = FilePlan::read(&path, &tuning()).unwrap();
-        let backup = plan.commit().unwrap();
+        let plan = read(&path);
+        let mut done = Vec::new();
+        plan.commit(&mut done).unwrap();
+        let backup = done[0].backup.clone();
         assert_eq!(fs::read(&backup).unwrap(), b"port 6379\r\n");
-        assert_ne!(fs::read(&path).unwrap(), plan.original);
-        plan.restore(&backup).unwrap();
+        assert_ne!(fs::read(&path).unwrap(), b"port 6379\r\n");
+        plan.restore(&done).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"port 6379\r\n");
         assert!(!backup.exists());
     }

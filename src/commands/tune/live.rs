@@ -1,34 +1,47 @@
-//! `tune --live`: the running server. Its current values and facts (config file, dir, memory,
-//! keys) are read in one round trip; the change is ONE `CONFIG SET` of all three values, so a
-//! value the server refuses changes nothing; the values are read back with CONFIG GET; then
-//! CONFIG REWRITE saves them when the server has a config file. Redis 6 takes one value per
-//! CONFIG SET: there each is set in turn and the earlier ones are put back if one fails.
+//! `tune --live`: the running server. Its whole configuration (CONFIG GET *: the current values
+//! and every name it accepts) and its facts (INFO: version, config file, memory, keys) are read in
+//! one round trip; the change is ONE `CONFIG SET` of the values asked, so a value the server
+//! refuses changes nothing; the values are read back with CONFIG GET. Keeping the change is
+//! decided here: the server's own config file, when it is on this machine and tune may write it,
+//! is edited by tune itself like a `--config` file; only a file tune cannot reach is left to
+//! CONFIG REWRITE, which rewrites it from the server's whole running state (a backup first when
+//! the file can be read, and the diff after). Redis 6 takes one value per CONFIG SET: there each
+//! is set in turn and the earlier ones are put back if one fails.
 
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
 
 use redis::Value;
 use serde::Serialize;
+use similar::TextDiff;
 
+use crate::atomic_write;
 use crate::cli::ConnArgs;
 use crate::connect::{self, Conn};
 use crate::error::{Error, Result};
 use crate::info::Info;
-use crate::redis_conf::{Change, SaveRules, Tuning, parse_policy};
+use crate::procfs;
+use crate::redis_conf::check::Dialect;
+use crate::redis_conf::{Change, SaveRules, TUNED, Tuning, parse_policy};
 use crate::settings::{Settings, process_env};
 use crate::trace;
 
-const DIRECTIVES: [&str; 3] = ["maxmemory", "maxmemory-policy", "save"];
+use super::file::mask_diff;
 
 pub struct LivePlan {
     pub settings: Settings,
     conn: Conn,
-    /// CONFIG GET of maxmemory, maxmemory-policy and save, as the server shows them.
-    pub old: [String; 3],
+    /// CONFIG GET *: every directive and its value, as the server shows them.
+    pub config: HashMap<String, String>,
     pub changes: Vec<Change>,
     /// The server's config file (INFO server `config_file`); None when started without one.
     pub config_file: Option<String>,
-    pub dir: Option<String>,
+    /// That file, when tune can edit it here; else why not.
+    pub file_access: Option<std::result::Result<PathBuf, String>>,
     pub info: Info,
+    /// The directives this server accepts.
+    pub dialect: Dialect,
 }
 
 /// Where the live change is kept after it is applied.
@@ -37,7 +50,7 @@ pub struct LivePlan {
 pub enum Persisted {
     /// CONFIG REWRITE wrote it into the server's config file.
     ConfigRewrite,
-    /// The server's config file is the `--config` file, which holds the values.
+    /// tune edited the server's config file (or it already held the values).
     ConfigFileEdited,
     /// No config file: the change lasts until the server restarts.
     UntilRestart,
@@ -45,44 +58,77 @@ pub enum Persisted {
     RewriteFailed,
 }
 
+/// What CONFIG REWRITE did to the file.
+#[derive(Clone, Debug, Default)]
+pub struct Rewrite {
+    pub backup: Option<PathBuf>,
+    pub diff: Option<String>,
+    pub error: Option<String>,
+    /// The file after the rewrite (to check what a restart reads); None when unreadable.
+    pub after: Option<Vec<u8>>,
+}
+
 impl LivePlan {
-    /// Connects and reads the current values; changes nothing.
+    /// Connects and reads the server's configuration and facts; changes nothing.
     pub fn gather(conn_args: &ConnArgs, tuning: &Tuning) -> Result<LivePlan> {
         let settings = Settings::resolve(conn_args, &process_env)?;
         let mut conn = connect::open(&settings)?;
         let mut pipe = redis::pipe();
-        for name in DIRECTIVES.iter().chain(&["dir"]) {
-            pipe.cmd("CONFIG").arg("GET").arg(*name);
-        }
+        pipe.cmd("CONFIG").arg("GET").arg("*");
         for section in ["server", "memory", "persistence", "keyspace"] {
             pipe.cmd("INFO").arg(section);
         }
         let replies = run(&settings, &mut conn, &pipe)?;
         let mut info_text = String::new();
-        for reply in &replies[4..] {
+        for reply in &replies[1..] {
             info_text.push_str(&text(reply).unwrap_or_default());
             info_text.push('\n');
         }
         let info = Info::parse(&info_text);
-        let old = [0, 1, 2].map(|i| config_value(&replies[i]).unwrap_or_default());
-        let changes = changes(&old, tuning);
+        let config = config_pairs(&replies[0]);
+        let names: HashSet<String> = config.keys().cloned().collect();
+        let dialect = Dialect::server(
+            info.get("redis_version").unwrap_or(""),
+            info.get("valkey_version"),
+            names,
+        );
+        let config_file = info
+            .get("config_file")
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(String::from);
+        let file_access = config_file
+            .as_deref()
+            .map(|file| reachable(&settings, &info, Path::new(file)));
         Ok(LivePlan {
+            changes: changes(&config, tuning),
             conn,
-            old,
-            changes,
-            config_file: info
-                .get("config_file")
-                .map(str::trim)
-                .filter(|f| !f.is_empty())
-                .map(String::from),
-            dir: config_value(&replies[3]),
+            config,
+            config_file,
+            file_access,
             info,
+            dialect,
             settings,
         })
     }
 
-    /// Applies all three values, then reads them back.
+    /// The server's file when tune edits it itself.
+    pub fn editable_file(&self) -> Option<&Path> {
+        match &self.file_access {
+            Some(Ok(path)) => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The value CONFIG GET gave for a directive.
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.config.get(name).map(String::as_str)
+    }
+
+    /// Applies the values asked for, then reads them back.
     pub fn apply(&mut self, tuning: &Tuning) -> Result<()> {
+        // A new budget: the reading was before the plan was shown (and perhaps confirmed).
+        self.conn.con.renew();
         let new = values(tuning);
         let major = self
             .info
@@ -91,38 +137,45 @@ impl LivePlan {
         if major.is_some_and(|m| m < 7) {
             self.set_one_by_one(&new)?;
         } else {
-            let pairs: Vec<(&str, &str)> = DIRECTIVES
-                .iter()
-                .copied()
-                .zip(new.iter().map(String::as_str))
-                .collect();
-            self.config_set(&pairs)?;
+            self.config_set(&new)?;
         }
         self.read_back(tuning)
     }
 
-    /// CONFIG REWRITE when the server has a config file, unless it is the `--config` file,
-    /// which already holds the values (a rewrite would rearrange it).
-    pub fn persist(&mut self, edited: Option<&Path>) -> (Persisted, Option<String>) {
-        let Some(file) = &self.config_file else {
-            return (Persisted::UntilRestart, None);
+    /// CONFIG REWRITE, with a backup of the file first when it can be read (beside it, else in
+    /// the temp folder) and the diff of what it changed.
+    pub fn rewrite(&mut self) -> Rewrite {
+        let Some(file) = self.config_file.clone() else {
+            return Rewrite::default();
         };
-        let same = |path: &Path| match (path.canonicalize(), Path::new(file).canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        };
-        if self.settings.is_local() && edited.is_some_and(same) {
-            return (Persisted::ConfigFileEdited, None);
-        }
+        let path = Path::new(&file);
+        let before = fs::read(path).ok();
+        let backup = before.as_ref().and_then(|bytes| {
+            atomic_write::backup(path, bytes).ok().or_else(|| {
+                let name = path.file_name()?.to_string_lossy().into_owned();
+                let base = std::env::temp_dir().join(format!("{name}.imcache.bak"));
+                atomic_write::backup_as(path, &base.to_string_lossy(), bytes).ok()
+            })
+        });
+        self.conn.con.renew();
         let con = &mut self.conn.con;
-        match trace::timed("CONFIG REWRITE", || {
+        let result = trace::timed("CONFIG REWRITE", || {
             redis::cmd("CONFIG").arg("REWRITE").query::<()>(con)
-        }) {
-            Ok(()) => (Persisted::ConfigRewrite, None),
-            Err(err) => (
-                Persisted::RewriteFailed,
-                Some(connect::classify(&err, &self.settings).message),
-            ),
+        });
+        let after = fs::read(path).ok();
+        let diff = match (&before, &after) {
+            (Some(before), Some(after)) if before != after => {
+                Some(rewrite_diff(before, after, &file))
+            }
+            _ => None,
+        };
+        Rewrite {
+            backup,
+            diff,
+            error: result
+                .err()
+                .map(|err| connect::classify(&err, &self.settings).message),
+            after,
         }
     }
 
@@ -133,21 +186,26 @@ impl LivePlan {
             return false;
         };
         self.conn = conn;
-        let old = self.old.clone();
-        let pairs: Vec<(&str, &str)> = DIRECTIVES
-            .iter()
-            .copied()
-            .zip(old.iter().map(String::as_str))
-            .collect();
-        self.config_set(&pairs).is_ok()
+        let old = self.old();
+        self.config_set(&old).is_ok()
     }
 
-    fn set_one_by_one(&mut self, new: &[String; 3]) -> Result<()> {
-        for i in 0..DIRECTIVES.len() {
-            if let Err(err) = self.config_set(&[(DIRECTIVES[i], &new[i])]) {
-                let old = self.old.clone();
-                for j in 0..i {
-                    let _ = self.config_set(&[(DIRECTIVES[j], &old[j])]);
+    /// The values before the change, of the directives that change.
+    fn old(&self) -> Vec<(&'static str, String)> {
+        self.changes
+            .iter()
+            .map(|c| (c.directive, c.old.clone().unwrap_or_default()))
+            .collect()
+    }
+
+    fn set_one_by_one(&mut self, new: &[(&'static str, String)]) -> Result<()> {
+        let old = self.old();
+        for i in 0..new.len() {
+            if let Err(err) = self.config_set(&new[i..=i]) {
+                for (name, _) in &new[..i] {
+                    if let Some(pair) = old.iter().find(|(n, _)| n == name) {
+                        let _ = self.config_set(std::slice::from_ref(pair));
+                    }
                 }
                 return Err(err);
             }
@@ -155,11 +213,14 @@ impl LivePlan {
         Ok(())
     }
 
-    fn config_set(&mut self, pairs: &[(&str, &str)]) -> Result<()> {
+    fn config_set(&mut self, pairs: &[(&'static str, String)]) -> Result<()> {
+        if pairs.is_empty() {
+            return Ok(());
+        }
         let mut cmd = redis::cmd("CONFIG");
         cmd.arg("SET");
         for (name, value) in pairs {
-            cmd.arg(*name).arg(*value);
+            cmd.arg(*name).arg(value);
         }
         let con = &mut self.conn.con;
         trace::timed("CONFIG SET", || cmd.query::<()>(con)).map_err(|err| {
@@ -176,11 +237,11 @@ impl LivePlan {
 
     fn read_back(&mut self, tuning: &Tuning) -> Result<()> {
         let mut pipe = redis::pipe();
-        for name in DIRECTIVES {
+        for name in TUNED {
             pipe.cmd("CONFIG").arg("GET").arg(name);
         }
         let replies = run(&self.settings, &mut self.conn, &pipe)?;
-        let now = [0, 1, 2].map(|i| config_value(&replies[i]).unwrap_or_default());
+        let now: HashMap<String, String> = replies.iter().flat_map(config_pairs).collect();
         match changes(&now, tuning).first() {
             None => Ok(()),
             Some(wrong) => Err(Error::check(format!(
@@ -194,33 +255,129 @@ impl LivePlan {
     }
 }
 
-/// The values as CONFIG SET takes them.
-fn values(tuning: &Tuning) -> [String; 3] {
-    [
-        tuning.maxmemory.text.clone(),
-        tuning.policy.as_str().to_string(),
-        tuning.save.to_string(),
-    ]
+/// The server's config file, when it is on this machine and tune may edit it; else why not.
+fn reachable(
+    settings: &Settings,
+    info: &Info,
+    path: &Path,
+) -> std::result::Result<PathBuf, String> {
+    if !settings.is_local() {
+        return Err(format!(
+            "the server runs on {}, not on this machine",
+            settings.host.value
+        ));
+    }
+    let pid = info.u64("process_id").and_then(|p| u32::try_from(p).ok());
+    let uptime = info.u64("uptime_in_seconds").unwrap_or(0);
+    let here = pid.is_some_and(|pid| {
+        let named =
+            procfs::process_comm(pid).is_some_and(|c| c.contains("redis") || c.contains("valkey"));
+        let age = procfs::process_age(pid).map(|a| a.as_secs());
+        named && age.is_some_and(|age| age.abs_diff(uptime) <= 5)
+    });
+    if !here {
+        return Err(format!(
+            "the server's process (pid {}) is not on this machine: it runs in a container or \
+             elsewhere, and the file of that name here is not its own",
+            pid.map_or("unknown".into(), |p| p.to_string()),
+        ));
+    }
+    let meta = fs::metadata(path).map_err(|err| format!("tune cannot read it: {err}"))?;
+    if !meta.is_file() {
+        return Err("it is not a file".into());
+    }
+    fs::File::open(path).map_err(|err| format!("tune cannot read it: {err}"))?;
+    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777;
+    if mode & 0o222 == 0 {
+        return Err(format!("it is read-only (mode {mode:o})"));
+    }
+    atomic_write::ensure_writable(path).map_err(|err| {
+        err.message
+            .trim_end_matches("; nothing was changed")
+            .to_string()
+    })?;
+    if !may_write(path) {
+        return Err("tune may not write it or its folder (permission denied)".into());
+    }
+    Ok(path.to_path_buf())
 }
 
-/// The directives whose server value differs from the tuning, compared as Redis means them.
-fn changes(current: &[String; 3], tuning: &Tuning) -> Vec<Change> {
-    let args: Vec<Vec<u8>> = current[2]
-        .split_whitespace()
-        .map(|w| w.as_bytes().to_vec())
-        .collect();
-    let same = [
-        current[0].trim().parse::<u64>() == Ok(tuning.maxmemory.bytes),
-        parse_policy(current[1].trim()) == Some(tuning.policy),
-        SaveRules::from_args(&args).as_ref() == Some(&tuning.save),
-    ];
-    let new = values(tuning);
-    (0..3)
-        .filter(|&i| !same[i])
-        .map(|i| Change {
-            directive: DIRECTIVES[i],
-            old: Some(current[i].clone()),
-            new: new[i].clone(),
+/// access(2) W_OK on the file and its folder (root passes).
+fn may_write(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    [path, folder].iter().all(|p| {
+        let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
+            return false;
+        };
+        // SAFETY: a valid NUL-terminated path and a constant mode.
+        unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+    })
+}
+
+/// The unified diff of what CONFIG REWRITE made of the file, passwords masked.
+fn rewrite_diff(before: &[u8], after: &[u8], path: &str) -> String {
+    let old = String::from_utf8_lossy(before);
+    let new = String::from_utf8_lossy(after);
+    let diff = TextDiff::from_lines(old.as_ref(), new.as_ref())
+        .unified_diff()
+        .context_radius(2)
+        .header(path, &format!("{path} (CONFIG REWRITE)"))
+        .to_string();
+    mask_diff(&diff)
+}
+
+/// The values asked for, as CONFIG SET takes them.
+fn values(tuning: &Tuning) -> Vec<(&'static str, String)> {
+    let mut pairs = Vec::new();
+    if let Some(size) = &tuning.maxmemory {
+        pairs.push(("maxmemory", size.text.clone()));
+    }
+    if let Some(policy) = tuning.policy {
+        pairs.push(("maxmemory-policy", policy.as_str().to_string()));
+    }
+    if let Some(save) = &tuning.save {
+        pairs.push(("save", save.to_string()));
+    }
+    pairs
+}
+
+/// The directives asked for whose server value differs, compared as Redis means them.
+fn changes(current: &HashMap<String, String>, tuning: &Tuning) -> Vec<Change> {
+    values(tuning)
+        .into_iter()
+        .filter_map(|(name, new)| {
+            let now = current.get(name).cloned().unwrap_or_default();
+            let same = match name {
+                "maxmemory" => tuning
+                    .maxmemory
+                    .as_ref()
+                    .is_some_and(|m| now.trim().parse::<u64>() == Ok(m.bytes)),
+                "maxmemory-policy" => {
+                    parse_policy(now.trim()).is_some() && parse_policy(now.trim()) == tuning.policy
+                }
+                _ => {
+                    let args: Vec<Vec<u8>> = now
+                        .split_whitespace()
+                        .map(|w| w.as_bytes().to_vec())
+                        .collect();
+                    let args = if args.is_empty() {
+                        vec![Vec::new()]
+                    } else {
+                        args
+                    };
+                    let rules = SaveRules::from_args(&args);
+                    matches!((rules, &tuning.save), (Some(r), Some(w)) if r.same_as(w))
+                }
+            };
+            (!same).then_some(Change {
+                directive: name,
+                old: Some(now),
+                new,
+            })
         })
         .collect()
 }
@@ -247,12 +404,18 @@ fn run(settings: &Settings, conn: &mut Conn, pipe: &redis::Pipeline) -> Result<V
     Ok(replies)
 }
 
-/// The value of a CONFIG GET reply (an array `[name, value]`, or a map with RESP3).
-fn config_value(reply: &Value) -> Option<String> {
+/// The pairs of a CONFIG GET reply (an array `[name, value, ...]`, or a map with RESP3).
+fn config_pairs(reply: &Value) -> HashMap<String, String> {
     match reply {
-        Value::Array(items) => items.get(1).and_then(text),
-        Value::Map(pairs) => pairs.first().and_then(|(_, v)| text(v)),
-        _ => None,
+        Value::Array(items) => items
+            .chunks(2)
+            .filter_map(|pair| Some((text(pair.first()?)?, text(pair.get(1)?)?)))
+            .collect(),
+        Value::Map(pairs) => pairs
+            .iter()
+            .filter_map(|(k, v)| Some((text(k)?, text(v)?)))
+            .collect(),
+        _ => HashMap::new(),
     }
 }
 

@@ -1,12 +1,14 @@
-//! What tune shows: the diff, old and new value per directive for the file and for the server,
-//! where the change was kept, and the warnings. The JSON is the shape of ARCHITECTURE.md,
-//! "JSON shapes": `{"ok", "file", "backup", "live", "changes"}` plus `dry_run`, `diff` and
-//! `warnings`.
+//! What tune shows: the profile (or that only the flags given apply), the diffs, old and new value
+//! per directive for the files and for the server, where the change was kept and whether it
+//! survives a restart, and the warnings. The JSON is the shape of ARCHITECTURE.md, "JSON shapes":
+//! `{"ok", "file", "backup", "live", "changes"}` plus `moved`, `profile`, `files`,
+//! `stale_temp_files`, `dry_run`, `diff` and `warnings`.
 
 use serde::Serialize;
 
 use crate::output::{CheckStatus, Paint, Report};
-use crate::redis_conf::{Change, Tuning};
+use crate::redis_conf::{Change, Moved, Tuning};
+use crate::settings::Source;
 
 use super::live::Persisted;
 
@@ -15,21 +17,50 @@ pub struct TuneReport {
     pub ok: bool,
     /// The redis.conf given with --config.
     pub file: Option<String>,
-    /// The copy of the original written before the edit.
+    /// The first backup this run wrote (each file's is in `files`).
     pub backup: Option<String>,
     pub live: Option<LiveReport>,
-    /// The file's changes with --config, else the server's.
+    /// The file tree's changes with --config, else the server's.
     pub changes: Vec<Change>,
+    /// Lines gathered into one block without a change of value.
+    pub moved: Vec<Moved>,
+    /// The profile applied, and where it was chosen; None when only the flags given apply.
+    pub profile: Option<ProfileReport>,
+    /// Each file that changes: its path, backup and diff.
+    pub files: Vec<FileReport>,
+    /// Temp files left by a tune that was killed; removed by a run that is not a dry run.
+    pub stale_temp_files: Vec<StaleReport>,
     pub dry_run: bool,
-    /// The unified diff of the file (None without --config or when it does not change).
+    /// The unified diffs of all files (None when no file changes).
     pub diff: Option<String>,
     pub warnings: Vec<String>,
     /// The values asked for, for the "already tuned" line.
     #[serde(skip)]
     pub wanted: String,
-    /// The plan was already printed before the question; the text report leaves the diff out.
+    /// The plan was already printed before the question; the text report leaves it out.
     #[serde(skip)]
     pub diff_shown: bool,
+}
+
+#[derive(Serialize)]
+pub struct ProfileReport {
+    pub name: &'static str,
+    /// `flag`, `env`, `.env:LINE` or `default`.
+    pub source: Source,
+}
+
+#[derive(Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub backup: Option<String>,
+    pub diff: String,
+}
+
+#[derive(Serialize)]
+pub struct StaleReport {
+    pub path: String,
+    pub pid: u32,
+    pub removed: bool,
 }
 
 /// The server side of `--live`.
@@ -45,37 +76,54 @@ pub struct LiveReport {
     pub persisted: Option<Persisted>,
     /// Why CONFIG REWRITE failed, when it did.
     pub rewrite_error: Option<String>,
+    /// Why tune cannot edit the config file itself (then CONFIG REWRITE keeps the change).
+    pub rewrite_because: Option<String>,
+    /// The copy of the config file made before CONFIG REWRITE, and what the rewrite changed.
+    pub backup: Option<String>,
+    pub diff: Option<String>,
+    /// The server's config file and what it includes hold the new values (None: not known).
+    pub survives_restart: Option<bool>,
     pub changes: Vec<Change>,
     /// The redis-server arguments that give the same values (for a server without a file).
     #[serde(skip)]
     pub server_args: String,
 }
 
-/// `maxmemory 256mb, maxmemory-policy allkeys-lru, save 900 1 ...`.
+/// `maxmemory 256mb, maxmemory-policy allkeys-lru, save 900 1 ...`: the values asked for.
 pub fn describe(tuning: &Tuning) -> String {
-    let save = if tuning.save.is_off() {
-        "\"\"".to_string()
-    } else {
-        tuning.save.to_string()
-    };
-    format!(
-        "maxmemory {}, maxmemory-policy {}, save {save}",
-        tuning.maxmemory,
-        tuning.policy.as_str()
-    )
+    let mut parts = Vec::new();
+    if let Some(size) = &tuning.maxmemory {
+        parts.push(format!("maxmemory {size}"));
+    }
+    if let Some(policy) = tuning.policy {
+        parts.push(format!("maxmemory-policy {}", policy.as_str()));
+    }
+    if let Some(save) = &tuning.save {
+        match save.is_off() {
+            true => parts.push("save \"\"".into()),
+            false => parts.push(format!("save {save}")),
+        }
+    }
+    parts.join(", ")
 }
 
-/// `--maxmemory 256mb --maxmemory-policy allkeys-lru --save ''`.
+/// `--maxmemory 256mb --maxmemory-policy allkeys-lru --save ''`: the values asked for.
 pub fn server_args(tuning: &Tuning) -> String {
-    let save = tuning.save.to_string();
-    format!(
-        "--maxmemory {} --maxmemory-policy {} --save {}",
-        tuning.maxmemory,
-        tuning.policy.as_str(),
-        shlex::try_quote(&save)
+    let mut parts = Vec::new();
+    if let Some(size) = &tuning.maxmemory {
+        parts.push(format!("--maxmemory {size}"));
+    }
+    if let Some(policy) = tuning.policy {
+        parts.push(format!("--maxmemory-policy {}", policy.as_str()));
+    }
+    if let Some(save) = &tuning.save {
+        let save = save.to_string();
+        let quoted = shlex::try_quote(&save)
             .map(|s| s.into_owned())
-            .unwrap_or(save.clone())
-    )
+            .unwrap_or(save.clone());
+        parts.push(format!("--save {quoted}"));
+    }
+    parts.join(" ")
 }
 
 /// A unified diff with `-` lines red, `+` lines green, hunk headers cyan.
@@ -102,14 +150,19 @@ pub fn colour_diff(diff: &str, paint: &Paint) -> String {
         .collect()
 }
 
-fn change_lines(changes: &[Change]) -> String {
-    let width = changes.iter().map(|c| c.directive.len()).max().unwrap_or(0);
+fn change_lines(changes: &[Change], moved: &[Moved]) -> String {
+    let width = changes
+        .iter()
+        .map(|c| c.directive.len())
+        .chain(moved.iter().map(|m| m.directive.len()))
+        .max()
+        .unwrap_or(0);
     let shown = |value: &Option<String>| match value.as_deref() {
         None => "(not set)".to_string(),
         Some("") => "\"\"".to_string(),
         Some(v) => v.to_string(),
     };
-    changes
+    let mut text: String = changes
         .iter()
         .map(|c| {
             format!(
@@ -119,36 +172,73 @@ fn change_lines(changes: &[Change]) -> String {
                 shown(&Some(c.new.clone()))
             )
         })
-        .collect()
+        .collect();
+    for m in moved {
+        let lines: Vec<String> = m.lines.iter().map(usize::to_string).collect();
+        text.push_str(&format!(
+            "  {:width$}  unchanged; its lines ({}) moved into one block at line {} of {}\n",
+            m.directive,
+            lines.join(", "),
+            m.line,
+            m.file
+        ));
+    }
+    text
 }
 
 impl TuneReport {
-    /// What is about to change: the diff, and the server's changes when a question follows
-    /// (without one, the final report lists them).
+    /// What is about to change: the profile, the diffs, and the server's changes when a question
+    /// follows (without one, the final report lists them).
     pub fn plan_text(&self, paint: &Paint, asking: bool) -> String {
-        let mut text = self
-            .diff
-            .as_deref()
-            .map(|d| colour_diff(d, paint))
-            .unwrap_or_default();
-        if let Some(live) = self
-            .live
-            .as_ref()
-            .filter(|l| asking && !l.changes.is_empty())
-        {
-            text.push_str(&would_change(live, paint));
+        let mut text = self.profile_line();
+        text.push_str(
+            &self
+                .diff
+                .as_deref()
+                .map(|d| colour_diff(d, paint))
+                .unwrap_or_default(),
+        );
+        if let Some(live) = self.live.as_ref().filter(|l| !l.changes.is_empty()) {
+            match asking {
+                true => text.push_str(&would_change(live, paint)),
+                false => text.push_str(&rewrite_note(live, paint)),
+            }
         }
         text
+    }
+
+    /// `profile prod (default): ...`, or the values asked for without a profile.
+    fn profile_line(&self) -> String {
+        match &self.profile {
+            Some(p) => format!("profile {} ({}): {}\n", p.name, p.source, self.wanted),
+            None => format!("only what was asked (no profile): {}\n", self.wanted),
+        }
     }
 }
 
 fn would_change(live: &LiveReport, paint: &Paint) -> String {
     format!(
-        "{} {} would change (one CONFIG SET):\n{}",
+        "{} {} would change (one CONFIG SET):\n{}{}",
         paint.symbol(CheckStatus::Skip),
         live.target,
-        change_lines(&live.changes)
+        change_lines(&live.changes, &[]),
+        rewrite_note(live, paint)
     )
+}
+
+/// What CONFIG REWRITE does, said before it runs.
+fn rewrite_note(live: &LiveReport, paint: &Paint) -> String {
+    let mut text = String::new();
+    if let (Some(file), Some(why)) = (&live.config_file, &live.rewrite_because) {
+        text.push_str(&format!(
+            "{} to keep it, CONFIG REWRITE, since tune cannot edit {file}: {why}. CONFIG REWRITE \
+             rewrites that whole file from the server's running state, options given on its command \
+             line (port, dir ...) included, not only these values; a backup is made first when the \
+             file can be read, and the diff is shown after\n",
+            paint.symbol(CheckStatus::Warn)
+        ));
+    }
+    text
 }
 
 impl Report for TuneReport {
@@ -156,22 +246,45 @@ impl Report for TuneReport {
         let mut text = String::new();
         let ok = paint.symbol(CheckStatus::Pass);
         let todo = paint.symbol(CheckStatus::Skip);
-        if let (Some(diff), false) = (&self.diff, self.diff_shown) {
-            text.push_str(&colour_diff(diff, paint));
+        if !self.diff_shown {
+            text.push_str(&self.profile_line());
+            if let Some(diff) = &self.diff {
+                text.push_str(&colour_diff(diff, paint));
+            }
+        }
+        for stale in &self.stale_temp_files {
+            text.push_str(&match stale.removed {
+                true => format!(
+                    "{ok} removed {}, left by a tune (pid {}) that was killed\n",
+                    stale.path, stale.pid
+                ),
+                false => format!(
+                    "{todo} {} was left by a tune (pid {}) that was killed; a run without --dry-run removes it\n",
+                    stale.path, stale.pid
+                ),
+            });
         }
         if let Some(file) = &self.file {
-            if self.changes.is_empty() {
+            if self.changes.is_empty() && self.moved.is_empty() {
                 text.push_str(&format!(
                     "{ok} {file} already has {}: nothing to change\n",
                     self.wanted
                 ));
             } else if self.dry_run {
-                text.push_str(&format!("{todo} {file} would change:\n"));
-                text.push_str(&change_lines(&self.changes));
+                let names: Vec<&str> = self.files.iter().map(|f| f.path.as_str()).collect();
+                let names = if names.is_empty() {
+                    file.clone()
+                } else {
+                    names.join(", ")
+                };
+                text.push_str(&format!("{todo} {names} would change:\n"));
+                text.push_str(&change_lines(&self.changes, &self.moved));
             } else {
-                let backup = self.backup.as_deref().unwrap_or("none");
-                text.push_str(&format!("{ok} wrote {file} (backup: {backup}):\n"));
-                text.push_str(&change_lines(&self.changes));
+                for written in &self.files {
+                    let backup = written.backup.as_deref().unwrap_or("none");
+                    text.push_str(&format!("{ok} wrote {} (backup: {backup})\n", written.path));
+                }
+                text.push_str(&change_lines(&self.changes, &self.moved));
             }
         }
         if let Some(live) = &self.live {
@@ -187,6 +300,22 @@ impl Report for TuneReport {
 fn live_text(live: &LiveReport, report: &TuneReport, paint: &Paint) -> String {
     let target = &live.target;
     let mut text = String::new();
+    if report.file.is_none() && !report.files.is_empty() {
+        for written in &report.files {
+            text.push_str(&match (&written.backup, report.dry_run) {
+                (Some(backup), _) => format!(
+                    "{} wrote the server's config file {} (backup: {backup})\n",
+                    paint.symbol(CheckStatus::Pass),
+                    written.path
+                ),
+                (None, _) => format!(
+                    "{} the server's config file {} would change (diff above)\n",
+                    paint.symbol(CheckStatus::Skip),
+                    written.path
+                ),
+            });
+        }
+    }
     if live.changes.is_empty() {
         text.push_str(&format!(
             "{} {target} already runs with {}: nothing to change\n",
@@ -204,17 +333,40 @@ fn live_text(live: &LiveReport, report: &TuneReport, paint: &Paint) -> String {
             "{} {target}: CONFIG SET applied and read back:\n",
             paint.symbol(CheckStatus::Pass)
         ));
-        text.push_str(&change_lines(&live.changes));
+        text.push_str(&change_lines(&live.changes, &[]));
     }
     let file = live.config_file.as_deref().unwrap_or("");
+    let restart = match live.survives_restart {
+        Some(true) => "the change survives a restart".to_string(),
+        Some(false) => "but after a restart the server takes other values from it or what it includes".into(),
+        None => "whether the change survives a restart is not known (tune could not read all it includes)".into(),
+    };
     match &live.persisted {
-        Some(Persisted::ConfigRewrite) => text.push_str(&format!(
-            "{} saved in the server's config file {file} (CONFIG REWRITE)\n",
-            paint.symbol(CheckStatus::Pass)
-        )),
+        Some(Persisted::ConfigRewrite) => {
+            text.push_str(&format!(
+                "{} saved in the server's config file {file} by CONFIG REWRITE (the whole file rewritten \
+                 from the server's running state); {restart}\n",
+                paint.symbol(match live.survives_restart {
+                    Some(true) => CheckStatus::Pass,
+                    _ => CheckStatus::Warn,
+                })
+            ));
+            match (&live.backup, &live.diff) {
+                (Some(backup), _) => {
+                    text.push_str(&format!("  backup of the file before: {backup}\n"))
+                }
+                (None, _) => text.push_str("  no backup: tune cannot read the file\n"),
+            }
+            if let Some(diff) = &live.diff {
+                text.push_str(&colour_diff(diff, paint));
+            }
+        }
         Some(Persisted::ConfigFileEdited) => text.push_str(&format!(
-            "{} the server reads {file}, which holds these values: the change survives a restart\n",
-            paint.symbol(CheckStatus::Pass)
+            "{} the server reads {file}, which (with what it includes) holds these values: {restart}\n",
+            paint.symbol(match live.survives_restart {
+                Some(true) => CheckStatus::Pass,
+                _ => CheckStatus::Warn,
+            })
         )),
         Some(Persisted::UntilRestart) => text.push_str(&format!(
             "{} the server was started without a config file: this lasts until it restarts\n  \
