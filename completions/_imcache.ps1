@@ -304,7 +304,7 @@ Register-ArgumentCompleter -Native -CommandName 'imcache' -ScriptBlock {
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'The policy file [default: ./imcache.toml, else the built-in L1-L4 tiers] [env: IMCACHE_POLICY]')
             [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Stop after N keys and extrapolate with DBSIZE (the report says so, with the margin)')
             [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Stop after this long (e.g. 30s, 5m) and extrapolate, as --sample does')
-            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most OPS commands per second to the server (SCAN, TYPE, PTTL, MEMORY USAGE, PING)')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most OPS commands per second to the server (SCAN, PTTL, MEMORY USAGE, PING)')
             [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'When to exit 1')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format (--json is the same as --format json)')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]')

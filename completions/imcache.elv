@@ -294,7 +294,7 @@ set edit:completion:arg-completer[imcache] = {|@words|
             cand --policy 'The policy file [default: ./imcache.toml, else the built-in L1-L4 tiers] [env: IMCACHE_POLICY]'
             cand --sample 'Stop after N keys and extrapolate with DBSIZE (the report says so, with the margin)'
             cand --max-time 'Stop after this long (e.g. 30s, 5m) and extrapolate, as --sample does'
-            cand --rate 'At most OPS commands per second to the server (SCAN, TYPE, PTTL, MEMORY USAGE, PING)'
+            cand --rate 'At most OPS commands per second to the server (SCAN, PTTL, MEMORY USAGE, PING)'
             cand --fail-on 'When to exit 1'
             cand --format 'Output format (--json is the same as --format json)'
             cand -u 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]'

@@ -240,7 +240,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand keys" -l match -d 'Only 
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l policy -d 'The policy file [default: ./imcache.toml, else the built-in L1-L4 tiers] [env: IMCACHE_POLICY]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l sample -d 'Stop after N keys and extrapolate with DBSIZE (the report says so, with the margin)' -r
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l max-time -d 'Stop after this long (e.g. 30s, 5m) and extrapolate, as --sample does' -r
-complete -c imcache -n "__fish_imcache_using_subcommand keys" -l rate -d 'At most OPS commands per second to the server (SCAN, TYPE, PTTL, MEMORY USAGE, PING)' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l rate -d 'At most OPS commands per second to the server (SCAN, PTTL, MEMORY USAGE, PING)' -r
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l fail-on -d 'When to exit 1' -r -f -a "violations\t'Exit 1 when a finding violates the policy (keys without TTL, TTLs outside their tier, keys that match no pattern)'
 none\t'Only report; exit 0 whatever was found'"
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l format -d 'Output format (--json is the same as --format json)' -r -f -a "table\t''

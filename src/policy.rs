@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::settings::Lookup;
+use crate::settings::imcache_var;
 
 /// The file read when neither `--policy` nor IMCACHE_POLICY names one.
 pub const DEFAULT_FILE: &str = "imcache.toml";
@@ -25,6 +25,17 @@ pub struct Tier {
     pub min_ttl_s: u64,
     pub max_ttl_s: u64,
     pub patterns: Vec<String>,
+}
+
+/// The policy file a flag or IMCACHE_POLICY names, and which of them named it (`--policy`,
+/// `env IMCACHE_POLICY`, `.env:3 IMCACHE_POLICY`).
+pub fn named_file(flag: Option<&Path>, env_file: &Path) -> Result<Option<(PathBuf, String)>> {
+    if let Some(path) = flag {
+        return Ok(Some((path.to_path_buf(), String::from("--policy"))));
+    }
+    Ok(imcache_var(env_file, "IMCACHE_POLICY")?
+        .filter(|setting| !setting.value.is_empty())
+        .map(|setting| (PathBuf::from(&setting.value), setting.source.to_string())))
 }
 
 /// Where the policy came from.
@@ -135,20 +146,16 @@ impl Policy {
         )
     }
 
-    /// The policy in force: `--policy PATH`, else IMCACHE_POLICY, else `./imcache.toml` when it
-    /// exists, else the built-in tiers. A named file that is missing, or any malformed file, is
-    /// exit 2 naming the file (and the line).
-    pub fn load(flag: Option<&Path>, env: Lookup) -> Result<Policy> {
-        let named = match (flag, env("IMCACHE_POLICY").filter(|v| !v.is_empty())) {
-            (Some(path), _) => Some((path.to_path_buf(), "--policy")),
-            (None, Some(path)) => Some((PathBuf::from(path), "IMCACHE_POLICY")),
-            (None, None) => None,
-        };
-        let (path, from) = match named {
+    /// The policy in force: `--policy PATH`, else IMCACHE_POLICY (the environment, then the .env
+    /// file `env_file`), else `./imcache.toml` when it exists, else the built-in tiers. A named
+    /// file that is missing, or any malformed file, is exit 2 naming the file (and the line).
+    pub fn load(flag: Option<&Path>, env_file: &Path) -> Result<Policy> {
+        let (path, from) = match named_file(flag, env_file)? {
             Some(named) => named,
-            None if Path::new(DEFAULT_FILE).exists() => {
-                (PathBuf::from(DEFAULT_FILE), "the current folder")
-            }
+            None if Path::new(DEFAULT_FILE).exists() => (
+                PathBuf::from(DEFAULT_FILE),
+                String::from("the current folder"),
+            ),
             None => return Ok(Policy::builtin()),
         };
         let text = std::fs::read_to_string(&path).map_err(|err| {
@@ -159,13 +166,7 @@ impl Policy {
             .with_hint("`imcache keys --init-policy` writes a draft from the live keyspace")
         })?;
         let tiers = file::parse(&text, &path)?;
-        Ok(Policy::new(
-            tiers,
-            Origin::File {
-                path,
-                from: from.to_string(),
-            },
-        ))
+        Ok(Policy::new(tiers, Origin::File { path, from }))
     }
 
     /// The tier and pattern of a key, or None when no pattern matches it.

@@ -21,7 +21,7 @@ use crate::connect::{self, Conn};
 use crate::error::{Kind, Result, Status};
 use crate::output::{Output, Paint, Report};
 use crate::policy::{Fit, Policy};
-use crate::settings::{Settings, process_env};
+use crate::settings::{Settings, env_file_path};
 use value::Preview;
 
 #[derive(Serialize)]
@@ -59,7 +59,7 @@ struct KeyView {
 }
 
 pub fn run(conn: &ConnArgs, args: &InspectArgs, out: &Output) -> Result<Status> {
-    let policy = Policy::load(args.policy.as_deref(), &process_env)?;
+    let policy = Policy::load(args.policy.as_deref(), &env_file_path(conn))?;
     let settings = super::connection_settings(conn, out)?;
     let mut conn = connect::open(&settings)?;
     let touch_note = match redis::cmd("CLIENT")

@@ -28,7 +28,7 @@ use crate::error::{Kind, Result, Status};
 use crate::interrupt;
 use crate::output::{self, Output};
 use crate::policy::Policy;
-use crate::settings::{Settings, process_env};
+use crate::settings::{Settings, env_file_path};
 use census::Census;
 use estimate::Scale;
 use report::{KeysReport, Parts};
@@ -45,7 +45,7 @@ pub fn run(conn: &ConnArgs, args: &KeysArgs, out: &Output) -> Result<Status> {
     if args.init_policy {
         return init_policy::run(conn, args, format, out);
     }
-    let policy = Policy::load(args.policy.as_deref(), &process_env)?;
+    let policy = Policy::load(args.policy.as_deref(), &env_file_path(conn))?;
     let settings = super::connection_settings(conn, out)?;
     let plan = Plan {
         pattern: args.pattern.as_deref(),

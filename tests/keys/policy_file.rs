@@ -55,7 +55,28 @@ fn a_policy_file_from_the_folder_the_flag_or_the_environment_replaces_the_tiers(
         .run()
         .code(1)
         .json();
-    assert!(by_env.policy.description.contains("IMCACHE_POLICY"));
+    assert!(by_env.policy.description.contains("env IMCACHE_POLICY"));
+    // The app's .env may name it too, as it names the connection.
+    fs::write(
+        elsewhere.path().join(".env"),
+        format!("REDIS_DB=0\nIMCACHE_POLICY={}\n", path.display()),
+    )
+    .unwrap();
+    let by_dotenv: Doc = Imcache::new()
+        .server(&server)
+        .dir(elsewhere.path())
+        .args(["keys", "--json"])
+        .run()
+        .code(1)
+        .json();
+    assert!(
+        by_dotenv
+            .policy
+            .description
+            .contains(".env:2 IMCACHE_POLICY"),
+        "{}",
+        by_dotenv.policy.description
+    );
 }
 
 #[test]
@@ -103,7 +124,7 @@ fn a_malformed_policy_is_exit_2_naming_the_file_and_line() {
         .env("IMCACHE_POLICY", "nowhere.toml")
         .run()
         .code(2)
-        .stderr_has("nowhere.toml (from IMCACHE_POLICY)");
+        .stderr_has("nowhere.toml (from env IMCACHE_POLICY)");
 }
 
 #[test]

@@ -20,7 +20,7 @@ use crate::commands::metrics::units::uptime;
 use crate::error::{Error, Result, Status};
 use crate::output::{Output, Paint, Report};
 use crate::policy::{DEFAULT_FILE, Origin, Policy, Tier};
-use crate::settings::process_env;
+use crate::settings::env_file_path;
 
 /// Keys sampled when `--sample` does not say.
 const DEFAULT_SAMPLE: u64 = 100_000;
@@ -60,14 +60,8 @@ pub fn run(
         )
         .with_hint("drop --format prometheus (--json reports what was written)"));
     }
-    let file = match (
-        &args.policy,
-        process_env("IMCACHE_POLICY").filter(|v| !v.is_empty()),
-    ) {
-        (Some(path), _) => path.clone(),
-        (None, Some(path)) => PathBuf::from(path),
-        (None, None) => PathBuf::from(DEFAULT_FILE),
-    };
+    let file = crate::policy::named_file(args.policy.as_deref(), &env_file_path(conn))?
+        .map_or_else(|| PathBuf::from(DEFAULT_FILE), |(path, _)| path);
     refuse_existing(&file)?;
     let settings = crate::commands::connection_settings(conn, out)?;
     let plan = Plan {
@@ -358,7 +352,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("imcache.toml");
         std::fs::write(&path, &text).unwrap();
-        let policy = Policy::load(Some(&path), &|_| None).unwrap();
+        let policy = Policy::load(Some(&path), &dir.path().join(".env")).unwrap();
         assert_eq!(policy.tiers.len(), 4);
         assert_eq!(policy.tiers[0].patterns, ["user:session:*", "odd\"name\\*"]);
         assert!(policy.place(b"odd\"name*").is_some());
