@@ -1,14 +1,14 @@
 //! What the census means: the ways a tiered cache policy fails in practice, each with numbers
 //! and a fix. Violations of the policy (exit 1 unless `--fail-on none`): keys of a tiered
-//! pattern without a TTL, TTLs above their tier's range, a pattern whose TTLs are all shorter
-//! than its tier allows, keys no pattern claims. Warnings: an expiry storm, big keys, memory
+//! pattern without a TTL, TTLs above their tier's range, a pattern whose TTLs are shorter than
+//! its tier allows, keys no pattern claims. Warnings: an expiry storm, big keys, memory
 //! the server would not measure.
 //!
 //! PTTL tells what is left of a TTL, not what it was set to, so one key below its tier's
-//! minimum may simply be old. A pattern is called too short only when even its longest TTL
-//! left is below the minimum by more than the age of its keys explains: if keys were written
-//! with at least the minimum at random times, the longest of n would be above
-//! `min * 0.05^(1/n)` 95% of the time.
+//! minimum may simply be old. A pattern is called too short only when its TTLs left say so
+//! beyond what the age of its keys explains (`too_short`): keys written with at least the
+//! minimum at random times have a longest TTL left near the minimum, and at most about half of
+//! them less than half of it.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
