@@ -229,7 +229,7 @@ impl Report for InspectReport {
             let length = key
                 .preview
                 .as_ref()
-                .and_then(|p| Some(format!(", {} {}", p.length?, p.unit)));
+                .and_then(|p| Some(format!(", {}", counted(p.length?, p.unit))));
             let memory = key
                 .memory_bytes
                 .map_or(String::new(), |m| format!(", {} in memory", bytes(m)));
@@ -299,6 +299,15 @@ fn preview_text(preview: &Preview, paint: &Paint) -> String {
         ));
     }
     text
+}
+
+/// `1 field`, `25 elements`, `1 entry`.
+fn counted(n: u64, unit: &str) -> String {
+    match (n, unit) {
+        (1, "entries") => String::from("1 entry"),
+        (1, unit) => format!("1 {}", unit.strip_suffix('s').unwrap_or(unit)),
+        (n, unit) => format!("{n} {unit}"),
+    }
 }
 
 fn plain(value: &serde_json::Value) -> String {
