@@ -5,7 +5,8 @@
 # sees while imcache scans, next to the same client on the idle server. Targets: the audit at
 # least 4x faster than --memkeys, PING p99 during the scan under 5 ms.
 # The keys follow the guide's patterns, with TTLs from their tiers, some without, some rogue.
-# Needs hyperfine, redis-server, python3 with redis-py (the pinger).
+# Then the same PING during `imcache keys --rate 200000` (commands per second).
+# Needs hyperfine, redis-server, python3 with redis-py (the pinger), bc.
 # Usage: bench/keys.sh [KEYS]   (default 1000000)
 source "$(dirname "$0")/lib.sh"
 python3 -c 'import redis' 2>/dev/null || { echo "bench/keys.sh needs redis-py (pip install redis)" >&2; exit 5; }
@@ -76,5 +77,13 @@ pinger "$BENCH_DIR/stop" >"$BENCH_DIR/busy.txt" & busy=$!
 sleep 0.5
 $IMCACHE_KEYS >/dev/null
 touch "$BENCH_DIR/stop"; wait "$busy"
+rm -f "$BENCH_DIR/stop"
+pinger "$BENCH_DIR/stop" >"$BENCH_DIR/rated.txt" & rated=$!
+sleep 0.5
+started=$(date +%s.%N)
+$IMCACHE_KEYS --rate 200000 >/dev/null
+took=$(echo "$(date +%s.%N) - $started" | bc)
+touch "$BENCH_DIR/stop"; wait "$rated"
 echo "another client's PING, idle server:        $(cat "$BENCH_DIR/idle.txt")"
 echo "another client's PING, during imcache keys: $(cat "$BENCH_DIR/busy.txt") (target: p99 under 5 ms)"
+echo "the same with --rate 200000 (${took}s):      $(cat "$BENCH_DIR/rated.txt")"
