@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imcache_global_optspecs
-    string join \n help u/url= h/host= p/port= n/db= user= askpass a/pass= tls cacert= cert= key= s/socket= insecure timeout= env-file= json color= q/quiet v/verbose V/version
+    string join \n help u/url= h/host= p/port= n/db= user= askpass a/pass= tls cacert= cert= key= s/socket= sentinel-master= insecure timeout= env-file= json color= q/quiet v/verbose V/version
 end
 
 function __fish_imcache_needs_command
@@ -24,7 +24,7 @@ function __fish_imcache_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c imcache -n "__fish_imcache_needs_command" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_needs_command" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_needs_command" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_needs_command" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
 complete -c imcache -n "__fish_imcache_needs_command" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
@@ -34,6 +34,7 @@ complete -c imcache -n "__fish_imcache_needs_command" -l cacert -d 'Trust this C
 complete -c imcache -n "__fish_imcache_needs_command" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
 complete -c imcache -n "__fish_imcache_needs_command" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
 complete -c imcache -n "__fish_imcache_needs_command" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_needs_command" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
 complete -c imcache -n "__fish_imcache_needs_command" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_needs_command" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_needs_command" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -61,7 +62,7 @@ complete -c imcache -n "__fish_imcache_needs_command" -f -a "help" -d 'Print thi
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l name -d 'Docker container name' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l image -d 'Docker image' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l wait -d 'How long to wait for Redis to answer PING' -r
-complete -c imcache -n "__fish_imcache_using_subcommand setup" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand setup" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
@@ -71,6 +72,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand setup" -l cacert -d 'Tru
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand setup" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -93,7 +95,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand verify" -l wait -d 'Retr
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l health-url -d 'Also GET the app\'s health endpoint and require "cache": "connected"' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l ttl -d 'TTL in seconds of the test key' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l key-prefix -d 'Prefix of the test key, for users limited to a key pattern [default: imcache:verify:] [env: IMCACHE_KEY_PREFIX]' -r
-complete -c imcache -n "__fish_imcache_using_subcommand verify" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand verify" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
@@ -103,6 +105,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand verify" -l cacert -d 'Tr
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand verify" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -122,7 +125,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l format -d 'O
 json\t''
 prometheus\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l app-url -d 'Also read the app\'s /cache/metrics and show it beside the server\'s view' -r
-complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
@@ -132,6 +135,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l cacert -d 'T
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -158,7 +162,7 @@ volatile-random\t''
 volatile-ttl\t''
 noeviction\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l save -d 'Save rules as pairs of seconds and changes, e.g. "900 1 300 10 60 10000"' -r
-complete -c imcache -n "__fish_imcache_using_subcommand tune" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
@@ -168,6 +172,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand tune" -l cacert -d 'Trus
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -187,7 +192,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand tune" -s v -l verbose -d
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s V -l version -d 'Print version'
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l health-url -d 'Also GET the app\'s health endpoint and require "cache": "connected"' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l sample -d 'How long to watch the server for the latency and evictions figures, e.g. 10s for a longer look' -r
-complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
@@ -197,6 +202,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l cacert -d 'Tr
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -213,7 +219,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s V -l version 
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l format -d 'Output format (--json is the same as --format json) [default: text]' -r -f -a "text\t'An aligned table with the source of each value'
 env\t'KEY=value lines, as a .env file holds them (the password is never printed)'
 json\t'One JSON document (--json is the same)'"
-complete -c imcache -n "__fish_imcache_using_subcommand env" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand env" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand env" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand env" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand env" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
@@ -223,6 +229,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand env" -l cacert -d 'Trust
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand env" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand env" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -246,7 +253,7 @@ none\t'Only report; exit 0 whatever was found'"
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l format -d 'Output format (--json is the same as --format json)' -r -f -a "table\t''
 json\t''
 prometheus\t''"
-complete -c imcache -n "__fish_imcache_using_subcommand keys" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
@@ -256,6 +263,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand keys" -l cacert -d 'Trus
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -271,7 +279,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand keys" -s q -l quiet -d '
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -s v -l verbose -d 'Also print each round trip to Redis and each external command as it happens'
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -s V -l version -d 'Print version'
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l policy -d 'The policy file that says which tier each key belongs to [default: ./imcache.toml, else the built-in L1-L4 tiers] [env: IMCACHE_POLICY]' -r -F
-complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
@@ -281,6 +289,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l cacert -d 'T
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -294,7 +303,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l json -d 'Pri
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s v -l verbose -d 'Also print each round trip to Redis and each external command as it happens'
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s V -l version -d 'Print version'
-complete -c imcache -n "__fish_imcache_using_subcommand completions" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand completions" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
@@ -304,6 +313,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand completions" -l cacert -
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand completions" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
@@ -317,7 +327,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand completions" -l json -d 
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s v -l verbose -d 'Also print each round trip to Redis and each external command as it happens'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c imcache -n "__fish_imcache_using_subcommand man" -s u -l url -d 'redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand man" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand man" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand man" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand man" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
@@ -327,6 +337,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand man" -l cacert -d 'Trust
 complete -c imcache -n "__fish_imcache_using_subcommand man" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand man" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand man" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand man" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand man" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
 complete -c imcache -n "__fish_imcache_using_subcommand man" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
 complete -c imcache -n "__fish_imcache_using_subcommand man" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''

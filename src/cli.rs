@@ -42,7 +42,8 @@ pub struct Cli {
 #[derive(Debug, Default, Args)]
 #[command(next_help_heading = "Connection")]
 pub struct ConnArgs {
-    /// redis:// or rediss:// URL; overrides host, port, db, user and password [env: REDIS_URL]
+    /// redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and
+    /// password [env: REDIS_URL]
     #[arg(short = 'u', long, global = true, value_name = "URL")]
     pub url: Option<String>,
 
@@ -99,6 +100,11 @@ pub struct ConnArgs {
     /// Connect to this unix socket instead of host and port [env: REDIS_SOCKET]
     #[arg(short = 's', long, global = true, value_name = "PATH")]
     pub socket: Option<PathBuf>,
+
+    /// Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL);
+    /// the sentinels' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub sentinel_master: Option<String>,
 
     /// Skip TLS certificate verification (prints a warning)
     #[arg(long, global = true)]

@@ -12,6 +12,7 @@ mod classify;
 mod failure;
 mod link;
 mod resp;
+pub mod sentinel;
 mod socket;
 mod tls;
 
@@ -39,6 +40,8 @@ pub struct Conn {
     pub connect_time: Duration,
     /// Time of the first round trip (AUTH, SELECT, PING).
     pub handshake_time: Duration,
+    /// Through a Sentinel set: the master's name and which sentinel named it.
+    pub via: Option<sentinel::Via>,
 }
 
 /// What INFO server's `redis_mode` says the server is. A cluster node or a Sentinel answers the
@@ -78,10 +81,14 @@ impl Mode {
 pub fn open(settings: &Settings) -> Result<Conn> {
     let mut conn = open_keeping_ping_error(settings)?;
     if let Value::ServerError(err) = &conn.ping_reply {
+        let master = conn
+            .via
+            .as_ref()
+            .map(|via| sentinel::master_settings(settings, &via.addr, &via.sentinel));
         return Err(classify_reply(
             err.code(),
             err.details().unwrap_or(""),
-            settings,
+            master.as_ref().unwrap_or(settings),
         ));
     }
     if conn.mode == Mode::Sentinel {
@@ -91,27 +98,11 @@ pub fn open(settings: &Settings) -> Result<Conn> {
 }
 
 /// A Sentinel answers PING but stores nothing: say what it monitors and how to reach that.
-fn sentinel_is_not_a_cache(con: &mut Link, settings: &Settings) -> Error {
-    let masters: Vec<String> = redis::cmd("SENTINEL")
-        .arg("MASTERS")
-        .query::<Vec<std::collections::HashMap<String, String>>>(con)
-        .map(|masters| {
-            masters
-                .iter()
-                .map(|m| {
-                    let get = |k: &str| m.get(k).map_or("?", String::as_str);
-                    format!("{} ({}:{})", get("name"), get("ip"), get("port"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let monitors = match masters.is_empty() {
-        true => String::from("no master"),
-        false => masters.join(", "),
-    };
+pub fn sentinel_is_not_a_cache(con: &mut Link, settings: &Settings) -> Error {
     Error::usage(format!(
-        "{} is a Sentinel, not a cache; it monitors: {monitors}",
-        settings.address()
+        "{} is a Sentinel, not a cache; it monitors: {}",
+        settings.address(),
+        sentinel::monitors(con)
     ))
     .with_hint(
         "name the master to use: --sentinel-master NAME (REDIS_SENTINEL_MASTER) with this \
@@ -121,8 +112,12 @@ fn sentinel_is_not_a_cache(con: &mut Link, settings: &Settings) -> Error {
 
 /// Like `open`, but an error reply to the PING (MISCONF, LOADING, NOAUTH ...) stays in
 /// `ping_reply` instead of failing the open: Redis refuses PING while its snapshots fail, yet the
-/// connection answers INFO, which doctor needs to say why.
+/// connection answers INFO, which doctor needs to say why. Through a Sentinel set, the master
+/// the sentinels name (`sentinel.rs`).
 pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
+    if let Some(sentinels) = &settings.sentinel {
+        return sentinel::open_master(settings, sentinels);
+    }
     let started = Instant::now();
     let target = target(settings);
     let tls = match settings.tls.value {
@@ -187,6 +182,7 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
         mode,
         connect_time,
         handshake_time,
+        via: None,
     })
 }
 

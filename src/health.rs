@@ -36,11 +36,7 @@ enum Answer {
 }
 
 fn get(url: &str, timeout: Duration) -> Answer {
-    let agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        .build()
-        .new_agent();
+    let agent = crate::http::agent(url, timeout);
     let failed = |err: ureq::Error| match err {
         ureq::Error::Timeout(_) => Answer::TimedOut,
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Answer::TimedOut,

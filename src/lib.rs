@@ -14,6 +14,7 @@ mod docker_names;
 mod dotenv_file;
 mod error;
 mod health;
+mod http;
 mod info;
 mod install;
 mod interrupt;

@@ -108,6 +108,9 @@ pub struct Check {
     pub detail: String,
     pub hint: Option<String>,
     pub ms: f64,
+    /// The node of a cluster or Sentinel set the check is about (`host:port`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 impl Check {
@@ -118,6 +121,7 @@ impl Check {
             detail: detail.into(),
             hint: None,
             ms: 0.0,
+            node: None,
         }
     }
 
@@ -149,6 +153,11 @@ impl Check {
 
     pub fn took(mut self, time: Duration) -> Self {
         self.ms = round_ms(time);
+        self
+    }
+
+    pub fn node(mut self, addr: impl Into<String>) -> Self {
+        self.node = Some(addr.into());
         self
     }
 }

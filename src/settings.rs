@@ -45,6 +45,8 @@ pub enum Layer {
     /// Typed at the terminal (`--askpass`).
     Prompt,
     Default,
+    /// Named by a Sentinel (the master's address); the source's name is that sentinel.
+    Sentinel,
 }
 
 /// Where a value came from: the layer and the flag or variable that held it.
@@ -67,6 +69,11 @@ impl Source {
         Source::new(Layer::Default, "")
     }
 
+    /// The master's address as the sentinel at `addr` gave it.
+    pub fn sentinel(addr: &str) -> Self {
+        Source::new(Layer::Sentinel, addr)
+    }
+
     /// `flag`, `env`, `.env:3`, `prompt` or `default`: the labels of ARCHITECTURE.md, "Settings".
     pub fn label(&self) -> String {
         match &self.layer {
@@ -75,6 +82,7 @@ impl Source {
             Layer::DotEnv { line } => format!(".env:{line}"),
             Layer::Prompt => "prompt".into(),
             Layer::Default => "default".into(),
+            Layer::Sentinel => "sentinel".into(),
         }
     }
 
@@ -114,6 +122,43 @@ impl<T> Setting<T> {
 
 pub const DEFAULT_HOST: &str = "localhost";
 pub const DEFAULT_PORT: u16 = 6379;
+/// The port `redis-server --sentinel` listens on unless told otherwise.
+pub const DEFAULT_SENTINEL_PORT: u16 = 26379;
+
+/// A Sentinel set to ask for the master (`--sentinel-master`, `redis+sentinel://`): the command
+/// then runs on the master the sentinels name, reached with the data credentials of `Settings`.
+#[derive(Clone, Debug)]
+pub struct SentinelSettings {
+    /// The master's name, as the sentinels know it (`sentinel monitor NAME ...`).
+    pub master: Setting<String>,
+    /// The sentinels to ask, in order: the URL's list, or `--host`/`--port`.
+    pub nodes: Setting<Vec<(String, u16)>>,
+    /// The sentinels' own credentials (REDIS_SENTINEL_USERNAME, REDIS_SENTINEL_PASSWORD): a
+    /// Sentinel has its own `requirepass`, often not the data password.
+    pub user: Setting<Option<String>>,
+    pub password: Setting<Option<Secret>>,
+}
+
+impl SentinelSettings {
+    /// `host:port,host:port`, IPv6 addresses in brackets.
+    pub fn node_list(&self) -> String {
+        let nodes: Vec<String> = self
+            .nodes
+            .value
+            .iter()
+            .map(|(host, port)| host_port(host, *port))
+            .collect();
+        nodes.join(",")
+    }
+}
+
+/// `host:port`, with brackets around an IPv6 address.
+pub fn host_port(host: &str, port: u16) -> String {
+    match host.contains(':') {
+        true => format!("[{host}]:{port}"),
+        false => format!("{host}:{port}"),
+    }
+}
 
 /// Everything needed to reach the server, resolved.
 #[derive(Clone, Debug)]
@@ -132,6 +177,8 @@ pub struct Settings {
     /// The client certificate and its key, presented in the TLS handshake.
     pub cert: Setting<Option<PathBuf>>,
     pub key: Setting<Option<PathBuf>>,
+    /// Ask these sentinels for the master instead of talking to host and port.
+    pub sentinel: Option<SentinelSettings>,
     pub insecure: bool,
     pub timeout: Duration,
     /// The .env file that was read (or would be read: `found` says whether it exists).
@@ -156,6 +203,8 @@ struct UrlParts {
     tls: bool,
     /// `unix://` and `redis+unix://` URLs name a socket instead of a host.
     socket: Option<PathBuf>,
+    /// `redis+sentinel://` URLs name sentinels (host and port are the first) and a master.
+    sentinel: Option<(Vec<(String, u16)>, String)>,
 }
 
 /// One layer's raw values (flags, the environment, or the .env file).
@@ -172,6 +221,9 @@ struct Raw {
     socket: Option<(String, Source)>,
     cert: Option<(String, Source)>,
     key: Option<(String, Source)>,
+    sentinel_master: Option<(String, Source)>,
+    sentinel_user: Option<(String, Source)>,
+    sentinel_password: Option<(String, Source)>,
 }
 
 impl Settings {
@@ -224,7 +276,7 @@ impl Settings {
         if host.value.trim().is_empty() {
             return Err(Error::usage(format!("{}: the host is empty", host.source)));
         }
-        let port = match (pick(|r| &r.port), &url_parts) {
+        let mut port = match (pick(|r| &r.port), &url_parts) {
             (Some((value, source)), _) => Setting::new(parse_port(&value, &source)?, source),
             (None, Some((parts, source))) => Setting::new(parts.port, source.clone()),
             (None, None) => Setting::new(DEFAULT_PORT, Source::default_value()),
@@ -317,6 +369,20 @@ impl Settings {
             }
             _ => Setting::new(None, Source::default_value()),
         };
+        let sentinel = sentinel_settings(
+            url_parts.as_ref(),
+            &host,
+            &mut port,
+            pick(|r| &r.sentinel_master),
+            &|field| pick_any(field),
+        )?;
+        if let (Some(_), Some(sentinel)) = (&socket.value, &sentinel) {
+            return Err(Error::usage(format!(
+                "{}: a unix socket, but {} names a Sentinel master: sentinels are asked over TCP",
+                socket.source, sentinel.master.source
+            ))
+            .with_hint("drop the socket, or give the sentinels' host and port"));
+        }
         if socket.value.is_some() && tls.value {
             return Err(Error::usage(format!(
                 "{}: TLS is for TCP ports; Redis serves a unix socket in plain (TLS from {})",
@@ -342,6 +408,7 @@ impl Settings {
             socket,
             cert,
             key,
+            sentinel,
             insecure: args.insecure,
             timeout: args.timeout,
             env_file: dotenv.path.clone(),
@@ -355,14 +422,13 @@ impl Settings {
     }
 
     /// `redis://[user@]host:port/db` (rediss:// with TLS, `unix://[user@]/path?db=N` for a
-    /// socket, the form redis-py reads); never a password.
+    /// socket, the form redis-py reads, `redis+sentinel://[user@]h1:p1,h2:p2/MASTER/db` for a
+    /// Sentinel set); never a password.
     pub fn target(&self) -> String {
-        let user = self
-            .user
-            .value
-            .as_deref()
-            .map(|u| format!("{}@", url_encode(u)))
-            .unwrap_or_default();
+        if let Some(sentinel) = &self.sentinel {
+            return self.sentinel_url(&sentinel.nodes.value, &sentinel.master.value);
+        }
+        let user = self.user_at();
         if let Some(path) = &self.socket.value {
             return format!("unix://{user}{}?db={}", path.display(), self.db.value);
         }
@@ -370,16 +436,35 @@ impl Settings {
         format!("{scheme}://{user}{}/{}", self.address(), self.db.value)
     }
 
+    /// `redis+sentinel://[user@]h1:p1,h2:p2/NAME/db` for these sentinels and this master, with
+    /// the user, database and TLS of these settings; never a password.
+    pub fn sentinel_url(&self, nodes: &[(String, u16)], name: &str) -> String {
+        let user = self.user_at();
+        let scheme = if self.tls.value { "rediss" } else { "redis" };
+        let nodes: Vec<String> = nodes.iter().map(|(h, p)| host_port(h, *p)).collect();
+        format!(
+            "{scheme}+sentinel://{user}{}/{}/{}",
+            nodes.join(","),
+            url_encode(name),
+            self.db.value
+        )
+    }
+
+    /// `user@`, URL-encoded, or nothing without a user.
+    fn user_at(&self) -> String {
+        self.user
+            .value
+            .as_deref()
+            .map(|u| format!("{}@", url_encode(u)))
+            .unwrap_or_default()
+    }
+
     /// `host:port`, with brackets around an IPv6 address; the path of a unix socket.
     pub fn address(&self) -> String {
         if let Some(path) = &self.socket.value {
             return path.display().to_string();
         }
-        if self.host.value.contains(':') {
-            format!("[{}]:{}", self.host.value, self.port.value)
-        } else {
-            format!("{}:{}", self.host.value, self.port.value)
-        }
+        host_port(&self.host.value, self.port.value)
     }
 
     /// An imcache variable that is not a connection setting (IMCACHE_KEY_PREFIX ...): the process
@@ -452,11 +537,73 @@ fn rank(source: &Source) -> u8 {
         Layer::Prompt | Layer::Flag => 0,
         Layer::Env => 1,
         Layer::DotEnv { .. } => 2,
-        Layer::Default => 3,
+        Layer::Default | Layer::Sentinel => 3,
     }
 }
 
-const VARS: [&str; 11] = [
+/// One raw value of a layer, for the pickers.
+type Field = fn(&Raw) -> &Option<(String, Source)>;
+
+/// The Sentinel set, when a master name is given: by `--sentinel-master` (REDIS_SENTINEL_MASTER)
+/// or by a `redis+sentinel://` URL (a name from a higher layer wins). The sentinels are the
+/// URL's list while host and port come from the URL, else the one at `--host`/`--port`, whose
+/// default port becomes Sentinel's 26379. A host or port from a higher layer than a Sentinel URL
+/// with no master name beside it talks to that server directly: `imcache -p 6380 doctor` looks
+/// at 6380 even when `.env` holds `redis+sentinel://`.
+fn sentinel_settings(
+    url: Option<&(UrlParts, Source)>,
+    host: &Setting<String>,
+    port: &mut Setting<u16>,
+    name_above_url: Option<(String, Source)>,
+    pick_any: &dyn Fn(Field) -> Option<(String, Source)>,
+) -> Result<Option<SentinelSettings>> {
+    let url_sentinel = url.and_then(|(parts, source)| parts.sentinel.as_ref().map(|s| (s, source)));
+    let url_in_force = |source: &Source| host.source == *source && port.source == *source;
+    let name = match url_sentinel {
+        Some(((_, name), source)) if url_in_force(source) => {
+            name_above_url.or_else(|| Some((name.clone(), source.clone())))
+        }
+        Some(_) => name_above_url,
+        None => pick_any(|r| &r.sentinel_master),
+    };
+    let Some((name, name_source)) = name else {
+        return Ok(None);
+    };
+    if name.trim().is_empty() {
+        return Err(Error::usage(format!(
+            "{name_source}: the Sentinel master name is empty"
+        )));
+    }
+    let nodes = match url_sentinel {
+        Some(((nodes, _), source)) if url_in_force(source) => {
+            Setting::new(nodes.clone(), source.clone())
+        }
+        _ => {
+            if port.source.is_default() {
+                port.value = DEFAULT_SENTINEL_PORT;
+            }
+            let source = match port.source.is_default() {
+                true => host.source.clone(),
+                false => port.source.clone(),
+            };
+            Setting::new(vec![(host.value.clone(), port.value)], source)
+        }
+    };
+    let credential = |field: Field| match pick_any(field) {
+        Some((value, source)) => Setting::new(Some(value).filter(|v| !v.is_empty()), source),
+        None => Setting::new(None, Source::default_value()),
+    };
+    let user = credential(|r| &r.sentinel_user);
+    let password = credential(|r| &r.sentinel_password);
+    Ok(Some(SentinelSettings {
+        master: Setting::new(name, name_source),
+        nodes,
+        user,
+        password: Setting::new(password.value.map(Secret::new), password.source),
+    }))
+}
+
+const VARS: [&str; 14] = [
     "REDIS_URL",
     "REDIS_HOST",
     "REDIS_PORT",
@@ -468,6 +615,9 @@ const VARS: [&str; 11] = [
     "REDIS_SOCKET",
     "REDIS_TLS_CERT",
     "REDIS_TLS_KEY",
+    "REDIS_SENTINEL_MASTER",
+    "REDIS_SENTINEL_USERNAME",
+    "REDIS_SENTINEL_PASSWORD",
 ];
 
 impl Raw {
@@ -485,6 +635,12 @@ impl Raw {
             socket: path_flag(&args.socket, "--socket"),
             cert: path_flag(&args.cert, "--cert"),
             key: path_flag(&args.key, "--key"),
+            sentinel_master: args
+                .sentinel_master
+                .clone()
+                .map(|v| (v, flag("--sentinel-master"))),
+            sentinel_user: None,
+            sentinel_password: None,
         }
     }
 
@@ -518,9 +674,19 @@ impl Raw {
             socket,
             cert,
             key,
+            sentinel_master,
+            sentinel_user,
+            sentinel_password,
         ] = VARS.map(|name| {
             get(name).filter(|(v, _)| {
-                !v.is_empty() || name == "REDIS_PASSWORD" || name == "REDIS_USERNAME"
+                !v.is_empty()
+                    || matches!(
+                        name,
+                        "REDIS_PASSWORD"
+                            | "REDIS_USERNAME"
+                            | "REDIS_SENTINEL_PASSWORD"
+                            | "REDIS_SENTINEL_USERNAME"
+                    )
             })
         });
         Raw {
@@ -535,6 +701,9 @@ impl Raw {
             socket,
             cert,
             key,
+            sentinel_master,
+            sentinel_user,
+            sentinel_password,
         }
     }
 }
@@ -578,10 +747,18 @@ fn parse_bool(value: &str, source: &Source) -> Result<bool> {
 fn parse_url(text: &str, source: &Source) -> Result<UrlParts> {
     let bad = |why: &str| {
         Error::usage(format!("{source}: {why}")).with_hint(
-            "write redis://[user:password@]host[:port][/db], rediss://... for TLS, or \
-             unix:///path/to/redis.sock[?db=N] for a unix socket",
+            "write redis://[user:password@]host[:port][/db], rediss://... for TLS, \
+             unix:///path/to/redis.sock[?db=N] for a unix socket, or \
+             redis+sentinel://host:26379[,host:26379...]/MASTER[/db] for a Sentinel set",
         )
     };
+    if let Some((scheme, rest)) = text.trim().split_once("://") {
+        match scheme.to_ascii_lowercase().as_str() {
+            "redis+sentinel" => return parse_sentinel_url(scheme, rest, false, &bad),
+            "rediss+sentinel" => return parse_sentinel_url(scheme, rest, true, &bad),
+            _ => {}
+        }
+    }
     let url = url::Url::parse(text.trim()).map_err(|_| bad("not a valid URL"))?;
     let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
     let tls = match url.scheme() {
@@ -590,7 +767,7 @@ fn parse_url(text: &str, source: &Source) -> Result<UrlParts> {
         "unix" | "redis+unix" => return parse_unix_url(&url, &bad),
         other => {
             return Err(bad(&format!(
-                "the scheme '{other}' is not redis://, rediss:// or unix://"
+                "the scheme '{other}' is not redis://, rediss://, unix:// or redis+sentinel://"
             )));
         }
     };
@@ -608,6 +785,7 @@ fn parse_url(text: &str, source: &Source) -> Result<UrlParts> {
     let password = url.password().map(|p| Secret::new(decode(p)));
     Ok(UrlParts {
         socket: None,
+        sentinel: None,
         redacted: crate::redact::url(url.as_str()),
         host: strip_brackets(host),
         port: url.port().unwrap_or(DEFAULT_PORT),
@@ -650,7 +828,101 @@ fn parse_unix_url(url: &url::Url, bad: &dyn Fn(&str) -> Error) -> Result<UrlPart
         password,
         tls: false,
         socket: Some(PathBuf::from(path)),
+        sentinel: None,
     })
+}
+
+/// `redis+sentinel://[user:password@]host1[:port1][,host2[:port2]...]/MASTER[/db]`, the form
+/// celery, Prefect and RedisVL read (`rediss+sentinel://` with TLS). The credentials are the
+/// data's, for the master; the sentinels' own are REDIS_SENTINEL_USERNAME and
+/// REDIS_SENTINEL_PASSWORD. A standard URL parser takes one host only, so this one is by hand.
+fn parse_sentinel_url(
+    scheme: &str,
+    rest: &str,
+    tls: bool,
+    bad: &dyn Fn(&str) -> Error,
+) -> Result<UrlParts> {
+    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (userinfo, hosts) = match authority.rsplit_once('@') {
+        Some((userinfo, hosts)) => (Some(userinfo), hosts),
+        None => (None, authority),
+    };
+    let (user, password) = match userinfo.map(|info| info.split_once(':').ok_or(info)) {
+        Some(Ok((user, password))) => (Some(decode(user)), Some(Secret::new(decode(password)))),
+        Some(Err(user)) => (Some(decode(user)), None),
+        None => (None, None),
+    };
+    let user = user.filter(|u| !u.is_empty());
+    let mut nodes = Vec::new();
+    for node in hosts.split(',').map(str::trim) {
+        nodes.push(parse_node(node).ok_or_else(|| {
+            bad(&format!(
+                "'{node}' is not a sentinel address (host or host:port)"
+            ))
+        })?);
+    }
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    let master = segments
+        .next()
+        .map(decode)
+        .ok_or_else(|| bad("the URL names no master: redis+sentinel://HOST:26379/MASTER"))?;
+    let db = match segments.next() {
+        None => 0,
+        Some(db) => db
+            .parse::<u32>()
+            .map_err(|_| bad(&format!("'/{db}' is not a database number")))?,
+    };
+    if let Some(extra) = segments.next() {
+        return Err(bad(&format!("'/{extra}' after the database number")));
+    }
+    let shown_user = match (&user, &password) {
+        (Some(user), Some(_)) => format!("{}:****@", url_encode(user)),
+        (Some(user), None) => format!("{}@", url_encode(user)),
+        (None, Some(_)) => String::from(":****@"),
+        (None, None) => String::new(),
+    };
+    let node_list: Vec<String> = nodes.iter().map(|(h, p)| host_port(h, *p)).collect();
+    let (host, port) = nodes[0].clone();
+    Ok(UrlParts {
+        redacted: format!(
+            "{}://{shown_user}{}/{}/{db}",
+            scheme.to_ascii_lowercase(),
+            node_list.join(","),
+            url_encode(&master)
+        ),
+        host,
+        port,
+        db,
+        user,
+        password,
+        tls,
+        socket: None,
+        sentinel: Some((nodes, master)),
+    })
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`; the port defaults to Sentinel's.
+fn parse_node(node: &str) -> Option<(String, u16)> {
+    let (host, port) = match node.strip_prefix('[') {
+        Some(v6) => {
+            let (host, after) = v6.split_once(']')?;
+            match after {
+                "" => (host, None),
+                _ => (host, Some(after.strip_prefix(':')?)),
+            }
+        }
+        None => match node.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (node, None),
+        },
+    };
+    let port = match port {
+        None => DEFAULT_SENTINEL_PORT,
+        Some(port) => port.parse::<u16>().ok().filter(|p| *p > 0)?,
+    };
+    (!host.is_empty()).then(|| (host.to_string(), port))
 }
 
 fn strip_brackets(host: &str) -> String {
@@ -806,6 +1078,122 @@ mod tests {
         assert!(
             s.password.value.is_none(),
             "an empty REDIS_PASSWORD says none"
+        );
+    }
+
+    #[test]
+    fn a_sentinel_url_names_the_sentinels_the_master_and_the_data_credentials() {
+        let s = resolve(
+            ConnArgs {
+                url: Some(
+                    "redis+sentinel://app:p%40ss@10.0.0.1:26380,[::1],s3/my%20master/2".into(),
+                ),
+                ..args()
+            },
+            &[("REDIS_SENTINEL_PASSWORD", "sentinel-secret")],
+            "",
+        )
+        .unwrap();
+        let sentinel = s.sentinel.as_ref().unwrap();
+        assert_eq!(
+            sentinel.nodes.value,
+            [
+                ("10.0.0.1".to_string(), 26380),
+                ("::1".to_string(), 26379),
+                ("s3".to_string(), 26379)
+            ]
+        );
+        assert_eq!(sentinel.master.value, "my master");
+        assert_eq!(
+            sentinel.password.value.as_ref().unwrap().expose(),
+            "sentinel-secret"
+        );
+        assert!(sentinel.user.value.is_none());
+        assert_eq!(s.user.value.as_deref(), Some("app"));
+        assert_eq!(s.password.value.as_ref().unwrap().expose(), "p@ss");
+        assert_eq!(s.db.value, 2);
+        assert_eq!((s.host.value.as_str(), s.port.value), ("10.0.0.1", 26380));
+        assert_eq!(
+            s.url.value.as_deref(),
+            Some("redis+sentinel://app:****@10.0.0.1:26380,[::1]:26379,s3:26379/my%20master/2")
+        );
+        assert_eq!(
+            s.target(),
+            "redis+sentinel://app@10.0.0.1:26380,[::1]:26379,s3:26379/my%20master/2"
+        );
+    }
+
+    #[test]
+    fn a_master_name_makes_host_and_port_a_sentinel_on_26379_by_default() {
+        let s = resolve(args(), &[("REDIS_SENTINEL_MASTER", "mymaster")], "").unwrap();
+        let sentinel = s.sentinel.as_ref().unwrap();
+        assert_eq!(sentinel.nodes.value, [("localhost".to_string(), 26379)]);
+        assert_eq!(
+            sentinel.master.source.to_string(),
+            "env REDIS_SENTINEL_MASTER"
+        );
+        let s = resolve(
+            ConnArgs {
+                port: Some(5000),
+                sentinel_master: Some("flagged".into()),
+                ..args()
+            },
+            &[],
+            "REDIS_URL=redis+sentinel://a:1,b:2/fromfile\n",
+        )
+        .unwrap();
+        let sentinel = s.sentinel.as_ref().unwrap();
+        assert_eq!(sentinel.master.value, "flagged");
+        assert_eq!(sentinel.nodes.value, [("a".to_string(), 5000)]);
+        // A port above a Sentinel URL, with no name beside it: that server, directly.
+        let s = resolve(
+            ConnArgs {
+                port: Some(6380),
+                ..args()
+            },
+            &[],
+            "REDIS_URL=redis+sentinel://a:1,b:2/fromfile\n",
+        )
+        .unwrap();
+        assert!(s.sentinel.is_none());
+        assert_eq!(s.address(), "a:6380");
+        assert!(resolve(args(), &[], "").unwrap().sentinel.is_none());
+        let plain = resolve(args(), &[], "REDIS_URL=redis://h:1\n").unwrap();
+        assert!(plain.sentinel.is_none());
+    }
+
+    #[test]
+    fn bad_sentinel_urls_name_their_source_and_never_the_password() {
+        for url in [
+            "redis+sentinel://:secret@h:26379",
+            "redis+sentinel://:secret@h:x/m",
+            "redis+sentinel://:secret@,h/m",
+            "redis+sentinel://:secret@h/m/x",
+            "redis+sentinel://:secret@h/m/1/2",
+        ] {
+            let err = resolve(args(), &[("REDIS_URL", url)], "").unwrap_err();
+            assert!(
+                err.message.starts_with("env REDIS_URL:"),
+                "{url}: {}",
+                err.message
+            );
+            assert!(!err.message.contains("secret"), "{}", err.message);
+            assert!(err.hint.unwrap().contains("redis+sentinel://"));
+        }
+        let err = resolve(
+            ConnArgs {
+                socket: Some("/tmp/r.sock".into()),
+                sentinel_master: Some("m".into()),
+                ..args()
+            },
+            &[],
+            "",
+        )
+        .unwrap_err();
+        assert!(
+            err.message.contains("sentinels are asked over TCP"),
+            "{}",
+            err.message
         );
     }
 

@@ -26,6 +26,9 @@ pub struct CheckDoc {
     pub detail: String,
     pub hint: Option<String>,
     pub ms: f64,
+    /// The node of a cluster or Sentinel set the check is about.
+    #[serde(default)]
+    pub node: Option<String>,
 }
 
 impl Doc {

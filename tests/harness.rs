@@ -9,6 +9,7 @@ pub mod fake_redis;
 pub mod loaders;
 pub mod net;
 pub mod pty;
+pub mod sentinel;
 pub mod server;
 pub mod tls;
 

@@ -19,6 +19,7 @@ mod man;
 mod metrics;
 mod restricted;
 mod secrets;
+mod sentinel;
 mod setup;
 mod tune;
 mod verify;

@@ -21,6 +21,7 @@ mod refused;
 mod report;
 pub(crate) mod sample;
 mod security;
+mod sentinel;
 mod server;
 mod sources;
 mod tcp;
@@ -81,32 +82,60 @@ fn diagnose(conn: &ConnArgs, args: &DoctorArgs) -> DoctorReport {
     let (resolved, dotenv_error) = Settings::resolve_lenient(conn, &process_env);
     let mut checks = vec![sources::check(&resolved, dotenv_error.as_ref()).took(started.elapsed())];
     let Ok(settings) = resolved else {
-        let reason = "not run: the connection settings do not resolve";
-        let names = reach::NAMES
-            .iter()
-            .chain(&SERVER_CHECKS)
-            .chain(&["overcommit", "thp", "latency", "version"])
-            .chain(args.health_url.as_ref().map(|_| &"health"));
-        checks.extend(names.map(|name| Check::skip(name, reason)));
+        checks.extend(skipped(
+            "not run: the connection settings do not resolve",
+            args,
+        ));
         return DoctorReport::new(String::from("(unresolved)"), checks);
     };
+    let target = settings.target();
+    // Through a Sentinel set: its findings first, then the master it names is the server.
+    let (node, server_settings) = match &settings.sentinel {
+        None => (None, settings.clone()),
+        Some(sentinels) => {
+            let surveyed = sentinel::diagnose(&settings, sentinels);
+            checks.extend(surveyed.checks);
+            let Some(master) = surveyed.master else {
+                checks.extend(skipped("not run: no master (see sentinels)", args));
+                return DoctorReport::new(target, checks);
+            };
+            (Some(master.address()), master)
+        }
+    };
+    let settings = server_settings;
 
     let machine = Machine::new(settings.is_local());
     let reached = reach::diagnose(&settings, &machine);
-    checks.extend(reached.checks);
+    let mut on_server = reached.checks;
     let examined = match reached.conn {
         Some(mut conn) => examine(&settings, &mut conn.con, &machine, args.sample),
         None => Examined::skipped(&reached.skip_reason),
     };
-    checks.extend(examined.checks);
+    on_server.extend(examined.checks);
+    let mut last = vec![examined.latency, examined.version];
+    if let Some(node) = &node {
+        on_server = sentinel::on_node(on_server, node);
+        last = sentinel::on_node(last, node);
+    }
+    checks.extend(on_server);
     checks.push(host::overcommit(machine.local));
     checks.push(host::thp(machine.local, examined.disable_thp.as_deref()));
-    checks.push(examined.latency);
-    checks.push(examined.version);
+    checks.extend(last);
     if let Some(url) = &args.health_url {
         checks.push(crate::health::check(url, settings.timeout));
     }
-    DoctorReport::new(settings.target(), checks)
+    DoctorReport::new(target, checks)
+}
+
+/// Every check that needs a server, skipped for one reason.
+fn skipped(reason: &str, args: &DoctorArgs) -> Vec<Check> {
+    reach::NAMES
+        .iter()
+        .chain(&SERVER_CHECKS)
+        .chain(&["overcommit", "thp", "latency", "version"])
+        .chain(args.health_url.as_ref().map(|_| &"health"))
+        .map(|name| Check::skip(name, reason))
+        .collect()
 }
 
 /// What the connected server told us.
@@ -177,7 +206,7 @@ fn examine(settings: &Settings, con: &mut Link, machine: &Machine, window: Durat
         provider: Provider::recognise(settings),
     };
     let before_sampling = vec![
-        health::role(&server, settings),
+        sentinel::moved::role(health::role(&server, settings), settings, machine),
         health::rdb_save(&server, machine, &tune),
         health::save_rules(&server, settings, &tune),
         memory::maxmemory(&server, &tune),

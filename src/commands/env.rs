@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::cli::{ConnArgs, EnvArgs, EnvFormat};
 use crate::error::{Result, Status};
 use crate::output::{self, Output, Paint, Report};
-use crate::settings::{Setting, Settings, Source, process_env};
+use crate::settings::{Layer, Setting, Settings, Source, process_env};
 
 pub fn run(conn: &ConnArgs, args: &EnvArgs, out: &Output) -> Result<Status> {
     let format = output::chosen_format(out.json, args.format, EnvFormat::Json, EnvFormat::Text)?;
@@ -40,7 +40,7 @@ impl EnvReport {
         fn row<T>(name: &'static str, setting: &Setting<T>, shown: String) -> Row {
             (name, shown, setting.source.clone())
         }
-        vec![
+        let mut rows = vec![
             row("url", &s.url, s.url.value.clone().unwrap_or_else(none)),
             row("host", &s.host, s.host.value.clone()),
             row("port", &s.port, s.port.value.to_string()),
@@ -60,7 +60,31 @@ impl EnvReport {
             row("cert", &s.cert, shown_path(&s.cert.value)),
             row("key", &s.key, shown_path(&s.key.value)),
             row("socket", &s.socket, shown_path(&s.socket.value)),
-        ]
+        ];
+        if let Some(sentinel) = &s.sentinel {
+            rows.extend([
+                row("sentinels", &sentinel.nodes, sentinel.node_list()),
+                row(
+                    "sentinel master",
+                    &sentinel.master,
+                    sentinel.master.value.clone(),
+                ),
+                row(
+                    "sentinel user",
+                    &sentinel.user,
+                    sentinel.user.value.clone().unwrap_or_else(none),
+                ),
+                row(
+                    "sentinel password",
+                    &sentinel.password,
+                    match sentinel.password.value {
+                        Some(_) => "****".into(),
+                        None => none(),
+                    },
+                ),
+            ]);
+        }
+        rows
     }
 
     fn json(&self) -> serde_json::Value {
@@ -71,6 +95,12 @@ impl EnvReport {
                 "source": source.label(),
                 "from": (!source.name.is_empty()).then(|| source.name.clone()),
             })
+        };
+        // Without a Sentinel set the sentinel settings are there too, null with a default source.
+        let sentinel = s.sentinel.as_ref();
+        let none = Source {
+            layer: Layer::Default,
+            name: String::new(),
         };
         json!({
             "ok": true,
@@ -91,6 +121,22 @@ impl EnvReport {
                 "cert": entry(json!(s.cert.value), &s.cert.source),
                 "key": entry(json!(s.key.value), &s.key.source),
                 "socket": entry(json!(s.socket.value), &s.socket.source),
+                "sentinels": sentinel.map_or_else(
+                    || entry(json!(null), &none),
+                    |x| entry(json!(x.node_list()), &x.nodes.source),
+                ),
+                "sentinel_master": sentinel.map_or_else(
+                    || entry(json!(null), &none),
+                    |x| entry(json!(x.master.value), &x.master.source),
+                ),
+                "sentinel_user": sentinel.map_or_else(
+                    || entry(json!(null), &none),
+                    |x| entry(json!(x.user.value), &x.user.source),
+                ),
+                "sentinel_password": sentinel.map_or_else(
+                    || entry(json!(null), &none),
+                    |x| entry(json!(x.password.value.as_ref().map(|_| "****")), &x.password.source),
+                ),
             },
             "notices": s.notices,
             "insecure": s.insecure,
@@ -102,9 +148,15 @@ impl EnvReport {
     fn env_lines(&self) -> String {
         let s = &self.settings;
         let mut text = String::from("# resolved by imcache env\n");
-        text.push_str(&line("REDIS_HOST", &s.host.value));
-        text.push_str(&format!("REDIS_PORT={}\n", s.port.value));
-        text.push_str(&format!("REDIS_DB={}\n", s.db.value));
+        match &s.sentinel {
+            // One URL names every sentinel; host and port would name only the first.
+            Some(_) => text.push_str(&line("REDIS_URL", &s.target())),
+            None => {
+                text.push_str(&line("REDIS_HOST", &s.host.value));
+                text.push_str(&format!("REDIS_PORT={}\n", s.port.value));
+                text.push_str(&format!("REDIS_DB={}\n", s.db.value));
+            }
+        }
         if let Some(user) = &s.user.value {
             text.push_str(&line("REDIS_USERNAME", user));
         }
@@ -127,6 +179,17 @@ impl EnvReport {
                 "# REDIS_PASSWORD is set (from {}); imcache never prints it\n",
                 s.password.source
             ));
+        }
+        if let Some(sentinel) = &s.sentinel {
+            if let Some(user) = &sentinel.user.value {
+                text.push_str(&line("REDIS_SENTINEL_USERNAME", user));
+            }
+            if sentinel.password.value.is_some() {
+                text.push_str(&format!(
+                    "# REDIS_SENTINEL_PASSWORD is set (from {}); imcache never prints it\n",
+                    sentinel.password.source
+                ));
+            }
         }
         text
     }
@@ -151,6 +214,7 @@ impl Report for EnvReport {
     fn text(&self, paint: &Paint) -> String {
         let rows = self.rows();
         let value_width = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+        let name_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(9);
         let mut text = String::new();
         for (name, value, source) in rows {
             let pad = value_width - value.chars().count();
@@ -161,7 +225,7 @@ impl Report for EnvReport {
             };
             text.push_str(&format!(
                 "{} {value}{:pad$}  {source}\n",
-                paint.bold(&format!("{name:9}")),
+                paint.bold(&format!("{name:name_width$}")),
                 ""
             ));
         }
@@ -171,9 +235,9 @@ impl Report for EnvReport {
         } else {
             "not found"
         };
-        let env_file = paint.bold(&format!("{:9}", "env file"));
+        let env_file = paint.bold(&format!("{:name_width$}", "env file"));
         text.push_str(&format!("{env_file} {} ({found})\n", s.env_file.display()));
-        let target = paint.bold(&format!("{:9}", "target"));
+        let target = paint.bold(&format!("{:name_width$}", "target"));
         text.push_str(&format!("{target} {}\n", s.target()));
         for notice in &s.notices {
             text.push_str(&format!("{} {notice}\n", paint.yellow("notice:")));

@@ -156,7 +156,7 @@ pub fn verify(
 /// The checks on a connection that is already open (setup has one from waiting for the server).
 pub fn verify_connected(settings: &Settings, mut conn: Conn, probe: &Probe) -> Verification {
     let mut checks =
-        vec![Check::pass("connect", describe_connection(settings)).took(conn.connect_time)];
+        vec![Check::pass("connect", describe_connection(settings, &conn)).took(conn.connect_time)];
     checks.push(
         match &conn.ping_reply {
             Value::SimpleString(s) if s == "PONG" => Check::pass("ping", "PONG"),
@@ -167,6 +167,10 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, probe: &Probe) -> V
     );
     let (data, reads, error_kind) = data_checks(settings, &mut conn, probe);
     checks.extend(data);
+    if let Some(via) = &conn.via {
+        // Through a Sentinel set, every check ran on the master it named.
+        checks = checks.into_iter().map(|c| c.node(&via.master)).collect();
+    }
     // The exit code of the first error that failed a check (a timeout is 3, NOPERM 4); a wrong
     // answer is a failed check (1).
     let failure = checks
@@ -343,7 +347,7 @@ fn no_permission_for_the_probe(
     };
     crate::error::Error {
         message: format!(
-            "the user may not write the probe key {prefix}...: {}",
+            "the user may not write the probe key {prefix}...; {}",
             err.message
         ),
         hint: Some(hint),
@@ -351,8 +355,11 @@ fn no_permission_for_the_probe(
     }
 }
 
-fn describe_connection(settings: &Settings) -> String {
-    let mut parts = vec![settings.address()];
+fn describe_connection(settings: &Settings, conn: &Conn) -> String {
+    let mut parts = vec![match &conn.via {
+        Some(via) => connect::sentinel::describe(via),
+        None => settings.address(),
+    }];
     if settings.tls.value {
         parts.push(if settings.insecure {
             "TLS (unverified)".into()

@@ -264,14 +264,12 @@ pub fn classify_reply(code: &str, detail: &str, settings: &Settings) -> Error {
                      (or the ACL user's password){user_hint}"
                 ))
         }
-        "NOPERM" => Error::auth(format!(
-            "the user may not run this command on {addr}: {detail}"
-        ))
-        .with_reason(Reason::NoPerm)
-        .with_hint(format!(
-            "grant it in the server's ACL (ACL SETUSER {} ...), or use another user",
-            settings.user.value.as_deref().unwrap_or("default")
-        )),
+        "NOPERM" => Error::auth(format!("{addr} refused it (NOPERM): {detail}"))
+            .with_reason(Reason::NoPerm)
+            .with_hint(format!(
+                "grant it in the server's ACL (ACL SETUSER {} ...), or use another user",
+                settings.user.value.as_deref().unwrap_or("default")
+            )),
         "DENIED" => Error::new(
             Kind::Check,
             format!("{addr} refused this client: Redis runs in protected mode"),

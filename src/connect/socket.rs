@@ -193,13 +193,7 @@ fn connect_addr(
     abortable: bool,
 ) -> Result<TcpStream, Failure> {
     loop {
-        if abortable && interrupt::interrupted() {
-            return Err(Failure::Interrupted);
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(Failure::TimedOut);
-        }
+        let left = time_left(deadline, abortable)?;
         match TcpStream::connect_timeout(addr, left.min(CONNECT_SLICE)) {
             Ok(stream) => return Ok(stream),
             Err(err) if err.kind() == io::ErrorKind::TimedOut => continue,
@@ -225,13 +219,7 @@ fn resolve(
         let _ = tx.send((name.as_str(), port).to_socket_addrs().map(Vec::from_iter));
     });
     loop {
-        if abortable && interrupt::interrupted() {
-            return Err(Failure::Interrupted);
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(Failure::TimedOut);
-        }
+        let left = time_left(deadline, abortable)?;
         match rx.recv_timeout(left.min(CONNECT_SLICE)) {
             Ok(Ok(addrs)) if !addrs.is_empty() => return Ok(addrs),
             Ok(_) => return Err(Failure::Dns(bare.to_string())),
@@ -240,6 +228,17 @@ fn resolve(
                 return Err(Failure::Dns(bare.to_string()));
             }
         }
+    }
+}
+
+/// The time left before `deadline`, or why there is none (Ctrl-C first, for an abortable wait).
+fn time_left(deadline: Instant, abortable: bool) -> Result<Duration, Failure> {
+    if abortable && interrupt::interrupted() {
+        return Err(Failure::Interrupted);
+    }
+    match deadline.saturating_duration_since(Instant::now()) {
+        left if left.is_zero() => Err(Failure::TimedOut),
+        left => Ok(left),
     }
 }
 

@@ -26,7 +26,7 @@ pub struct PendingWrite {
     old: String,
     new: String,
     updates: Vec<Update>,
-    /// The file will hold a non-empty REDIS_PASSWORD.
+    /// The file will hold a non-empty REDIS_PASSWORD (or REDIS_SENTINEL_PASSWORD).
     pub holds_password: bool,
     old_mode: Option<u32>,
 }
@@ -65,7 +65,8 @@ impl PendingWrite {
         let old = old.unwrap_or_default();
         let new = merge(path, &old, updates)?;
         let holds_password = updates.iter().any(|u| {
-            u.key == "REDIS_PASSWORD" && u.value.as_deref().is_some_and(|v| !v.is_empty())
+            matches!(u.key.as_str(), "REDIS_PASSWORD" | "REDIS_SENTINEL_PASSWORD")
+                && u.value.as_deref().is_some_and(|v| !v.is_empty())
         });
         Ok(PendingWrite {
             path: path.to_path_buf(),

@@ -34,56 +34,25 @@ pub fn certs() -> &'static Certs {
             .to_path_buf();
         make_ca(&dir, "ca", "imcache test CA");
         make_ca(&dir, "other-ca", "some other CA");
-        std::fs::write(
-            dir.join("server.ext"),
+        signed_by_ca(
+            &dir,
+            "server",
+            "/CN=localhost",
             "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nbasicConstraints=CA:FALSE\n\
              keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
-        )
-        .unwrap();
-        openssl(
-            &dir,
-            &[
-                "ecparam",
-                "-name",
-                "prime256v1",
-                "-genkey",
-                "-noout",
-                "-out",
-                "server.key",
-            ],
         );
-        openssl(
+        signed_by_ca(
             &dir,
-            &[
-                "req",
-                "-new",
-                "-key",
-                "server.key",
-                "-out",
-                "server.csr",
-                "-subj",
-                "/CN=localhost",
-            ],
+            "client",
+            "/CN=app",
+            "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
         );
-        openssl(
+        signed_by_ca(
             &dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "server.csr",
-                "-CA",
-                "ca.crt",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                "server.crt",
-                "-days",
-                "2",
-                "-extfile",
-                "server.ext",
-            ],
+            "elsewhere",
+            "/CN=redis.internal",
+            "subjectAltName=DNS:redis.internal\nbasicConstraints=CA:FALSE\n\
+             keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
         );
         openssl(
             &dir,
@@ -103,107 +72,6 @@ pub fn certs() -> &'static Certs {
                 "/CN=my-redis",
             ],
         );
-        std::fs::write(
-            dir.join("client.ext"),
-            "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
-        )
-        .unwrap();
-        openssl(
-            &dir,
-            &[
-                "ecparam",
-                "-name",
-                "prime256v1",
-                "-genkey",
-                "-noout",
-                "-out",
-                "client.key",
-            ],
-        );
-        openssl(
-            &dir,
-            &[
-                "req",
-                "-new",
-                "-key",
-                "client.key",
-                "-out",
-                "client.csr",
-                "-subj",
-                "/CN=app",
-            ],
-        );
-        openssl(
-            &dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "client.csr",
-                "-CA",
-                "ca.crt",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                "client.crt",
-                "-days",
-                "2",
-                "-extfile",
-                "client.ext",
-            ],
-        );
-        std::fs::write(
-            dir.join("elsewhere.ext"),
-            "subjectAltName=DNS:redis.internal\nbasicConstraints=CA:FALSE\n\
-             keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
-        )
-        .unwrap();
-        openssl(
-            &dir,
-            &[
-                "ecparam",
-                "-name",
-                "prime256v1",
-                "-genkey",
-                "-noout",
-                "-out",
-                "elsewhere.key",
-            ],
-        );
-        openssl(
-            &dir,
-            &[
-                "req",
-                "-new",
-                "-key",
-                "elsewhere.key",
-                "-out",
-                "elsewhere.csr",
-                "-subj",
-                "/CN=redis.internal",
-            ],
-        );
-        openssl(
-            &dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                "elsewhere.csr",
-                "-CA",
-                "ca.crt",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                "elsewhere.crt",
-                "-days",
-                "2",
-                "-extfile",
-                "elsewhere.ext",
-            ],
-        );
         Certs {
             elsewhere_cert: dir.join("elsewhere.crt"),
             elsewhere_key: dir.join("elsewhere.key"),
@@ -218,6 +86,53 @@ pub fn certs() -> &'static Certs {
             dir,
         }
     })
+}
+
+/// NAME.key (P-256) and NAME.crt for `subject`, signed by the test CA, with these extensions.
+fn signed_by_ca(dir: &Path, name: &str, subject: &str, extensions: &str) {
+    let (key, csr, crt, ext) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.crt"),
+        format!("{name}.ext"),
+    );
+    std::fs::write(dir.join(&ext), extensions).unwrap();
+    openssl(
+        dir,
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            &key,
+        ],
+    );
+    openssl(
+        dir,
+        &["req", "-new", "-key", &key, "-out", &csr, "-subj", subject],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            &crt,
+            "-days",
+            "2",
+            "-extfile",
+            &ext,
+        ],
+    );
 }
 
 fn make_ca(dir: &Path, name: &str, cn: &str) {

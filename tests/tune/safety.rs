@@ -151,7 +151,7 @@ fn ctrl_c_exits_130_with_the_file_intact_and_no_temp_file() {
     let original = fs::read(&path).unwrap();
     let mut server = RedisServer::start();
     server.pause();
-    let mut child = std::process::Command::new(crate::harness::cmd::BIN)
+    let running = crate::harness::Imcache::new()
         .args([
             "-H",
             "127.0.0.1",
@@ -162,55 +162,17 @@ fn ctrl_c_exits_130_with_the_file_intact_and_no_temp_file() {
         ])
         .args(["tune", "--live", "--yes", "--config"])
         .arg(&path)
-        .env_clear()
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_until_it_catches_sigint(child.id());
-    // SAFETY: kill with our own child's pid and a valid signal number.
-    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "tune did not stop on Ctrl-C"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert_eq!(status.code(), Some(130), "{stderr}");
+        .kill_after(Duration::from_secs(10))
+        .spawn();
+    running.wait_for_handler();
+    running.signal(libc::SIGINT);
+    let run = running.wait();
+    let stderr = run.stderr;
+    assert_eq!(run.code, 130, "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert_eq!(fs::read(&path).unwrap(), original);
     assert_eq!(names_in(dir.path()), ["redis.conf"]);
     server.resume();
-}
-
-/// Waits until the process has its SIGINT handler (the SigCgt mask in /proc), so the signal
-/// reaches tune and not the default action.
-fn wait_until_it_catches_sigint(pid: u32) {
-    let started = Instant::now();
-    loop {
-        let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let caught = status
-            .lines()
-            .find_map(|l| l.strip_prefix("SigCgt:"))
-            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
-            .unwrap_or(0);
-        if caught & (1 << (libc::SIGINT - 1)) != 0 {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no SIGINT handler: {status}"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }
 
 #[test]

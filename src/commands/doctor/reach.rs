@@ -97,7 +97,10 @@ pub fn diagnose(settings: &Settings, machine: &Machine) -> Reached {
 /// Opens the connection; a PING refused for the server's state (a failed snapshot, loading)
 /// still gives a working connection, with the refusal beside it for the redis check.
 fn open(settings: &Settings) -> Result<(Conn, Option<Error>), Error> {
-    let conn = connect::open_keeping_ping_error(settings)?;
+    let mut conn = connect::open_keeping_ping_error(settings)?;
+    if conn.mode == connect::Mode::Sentinel {
+        return Err(connect::sentinel_is_not_a_cache(&mut conn.con, settings));
+    }
     let Value::ServerError(reply) = &conn.ping_reply else {
         return Ok((conn, None));
     };

@@ -38,8 +38,8 @@ pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
         };
     }
     // The three installation queries run other programs (docker, brew, dpkg-query): they run
-    // at the same time, while /proc is read here, so the diagnosis takes the slowest of them,
-    // not their sum.
+    // at the same time, while /proc is read and this machine's sentinels are asked here, so the
+    // diagnosis takes the slowest of them, not their sum.
     let installed = std::thread::scope(|scope| {
         let docker = scope.spawn(|| {
             (process::find("docker").is_some() && install::docker_may_answer())
@@ -48,8 +48,14 @@ pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
         let brew = scope.spawn(|| install::brew_service(install::DIAGNOSIS_TIMEOUT));
         let apt = scope.spawn(|| install::apt_package_installed(install::DIAGNOSIS_TIMEOUT));
         let wrong = wrong_address(settings, machine);
+        // After a failover, the sentinels that moved the master away from this port.
+        let moved = match wrong {
+            Some(_) => None,
+            None => super::sentinel::moved::refused(settings, machine),
+        };
         Installed {
             wrong_address: wrong,
+            moved,
             container: docker.join().ok().flatten(),
             brew: brew
                 .join()
@@ -59,6 +65,7 @@ pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
     });
     let mut finding = installed
         .wrong_address
+        .or(installed.moved)
         .or_else(|| docker(settings, installed.container))
         .or_else(|| brew(settings, &installed.brew))
         .or_else(|| apt(settings, machine, installed.apt))
@@ -105,6 +112,7 @@ fn start_elsewhere(settings: &Settings, start: &str, listens: u16, own: String) 
 /// What the installation queries said.
 struct Installed {
     wrong_address: Option<Finding>,
+    moved: Option<Finding>,
     /// None without a docker program.
     container: Option<Container>,
     brew: Service,
@@ -230,7 +238,7 @@ fn wrong_address(settings: &Settings, machine: &Machine) -> Option<Finding> {
 }
 
 /// How to use `port` instead, where the port in use comes from.
-fn set_port(settings: &Settings, port: u16) -> String {
+pub(super) fn set_port(settings: &Settings, port: u16) -> String {
     let source = &settings.port.source;
     let env_file = settings.env_file.display();
     match (&source.layer, source.name.as_str()) {

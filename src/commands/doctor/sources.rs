@@ -47,11 +47,17 @@ fn summary(s: &Settings) -> String {
     fn part<T>(name: &str, shown: &str, setting: &Setting<T>) -> String {
         format!("{name} {shown} ({})", setting.source)
     }
-    let mut parts = vec![
-        part("host", &s.host.value, &s.host),
-        part("port", &s.port.value.to_string(), &s.port),
-        part("db", &s.db.value.to_string(), &s.db),
-    ];
+    let mut parts = match &s.sentinel {
+        None => vec![
+            part("host", &s.host.value, &s.host),
+            part("port", &s.port.value.to_string(), &s.port),
+        ],
+        Some(sentinel) => vec![
+            part("sentinels", &sentinel.node_list(), &sentinel.nodes),
+            part("master", &sentinel.master.value, &sentinel.master),
+        ],
+    };
+    parts.push(part("db", &s.db.value.to_string(), &s.db));
     if let Some(user) = &s.user.value {
         parts.push(part("user", user, &s.user));
     }

@@ -59,11 +59,7 @@ impl AppEndpoint {
                 ));
             }
         }
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .build()
-            .new_agent();
+        let agent = crate::http::agent(url, timeout);
         Ok(AppEndpoint {
             agent,
             url: url.to_string(),

@@ -231,10 +231,12 @@ impl<'a> Sampler<'a> {
             }
             None => {
                 let conn = connect::open(self.settings).map_err(Unread::Unreachable)?;
-                // The handshake's PING, AUTH and SELECT count as commands on the server.
+                // The handshake's PING, AUTH and SELECT count as commands on the server (and
+                // ROLE, asked of a master a Sentinel named).
                 self.commands_sent += 1
                     + u64::from(self.settings.password.value.is_some())
-                    + u64::from(self.settings.db.value != 0);
+                    + u64::from(self.settings.db.value != 0)
+                    + u64::from(conn.via.is_some());
                 conn
             }
         };

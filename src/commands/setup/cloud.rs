@@ -1,6 +1,8 @@
 //! The cloud method: a managed Redis exists already, so nothing is installed. The connection
 //! comes from `--url rediss://...` or host/port (+ `--user`), the password from REDIS_PASSWORD or
 //! `--askpass`, TLS trust from `--cacert`; setup proves it with the verify checks and records it.
+//! A `redis+sentinel://` URL (or `--sentinel-master`) is proven through the sentinels and recorded
+//! as that URL.
 
 use crate::cli::ConnArgs;
 use crate::error::{Error, Result};
@@ -12,7 +14,10 @@ use super::report::{Journal, Step};
 
 /// The resolved settings, when they name a server to set up; warnings for what .env cannot keep.
 pub fn target(resolved: &Settings, conn: &ConnArgs, out: &Output) -> Result<Settings> {
-    if resolved.url.value.is_none() && resolved.host.source.is_default() {
+    if resolved.url.value.is_none()
+        && resolved.host.source.is_default()
+        && resolved.sentinel.is_none()
+    {
         return Err(
             Error::usage("setup cloud needs the server: --url or --host").with_hint(
                 "e.g. `REDIS_PASSWORD=... imcache setup cloud --url rediss://default@HOST:PORT \
@@ -44,10 +49,17 @@ pub fn plan(journal: &mut Journal, target: &Settings) -> Plan {
     journal.note(Step::new(
         "install",
         CheckStatus::Skip,
-        format!(
-            "a managed Redis at {}: nothing to install",
-            target.address()
-        ),
+        match &target.sentinel {
+            Some(sentinel) => format!(
+                "the master {} of the sentinels at {}: nothing to install",
+                sentinel.master.value,
+                sentinel.node_list()
+            ),
+            None => format!(
+                "a managed Redis at {}: nothing to install",
+                target.address()
+            ),
+        },
     ));
     Plan::nothing_to_run(
         "check the host, port, TLS and password against the provider's console; \

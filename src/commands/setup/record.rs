@@ -1,7 +1,10 @@
 //! The last step: the proven connection goes into `.env` as the app reads it (REDIS_HOST,
 //! REDIS_PORT, REDIS_DB, REDIS_PASSWORD, and REDIS_USERNAME / REDIS_TLS / REDIS_CACERT when
 //! used). A REDIS_URL there would override these parts, so it goes; so do the optional keys this
-//! connection does not use. Worked out before anything runs (is there a change to ask about?),
+//! connection does not use. Through a Sentinel set it is the other way round: REDIS_URL holds
+//! `redis+sentinel://` (every sentinel, the master's name, the db; the form celery, kombu and
+//! RedisVL read), and REDIS_HOST/REDIS_PORT go, since they could only name one node, which a
+//! failover leaves behind. Worked out before anything runs (is there a change to ask about?),
 //! committed only after the verify checks passed.
 
 use crate::dotenv_file::{GitExposure, PendingWrite, SECRET_MODE, Update, git_exposure};
@@ -27,24 +30,57 @@ pub fn updates(settings: &Settings) -> Result<Vec<Update>> {
         ),
         _ => None,
     };
-    Ok(vec![
-        Update::set("REDIS_HOST", settings.host.value.clone()),
-        Update::set("REDIS_PORT", settings.port.value.to_string()),
-        Update::set("REDIS_DB", settings.db.value.to_string()),
-        Update::set(
-            "REDIS_PASSWORD",
-            settings
-                .password
-                .value
-                .as_ref()
-                .map(|p| p.expose().to_string())
-                .unwrap_or_default(),
+    let password = Update::set(
+        "REDIS_PASSWORD",
+        settings
+            .password
+            .value
+            .as_ref()
+            .map(|p| p.expose().to_string())
+            .unwrap_or_default(),
+    );
+    let (place, sentinel) = match &settings.sentinel {
+        None => (
+            vec![
+                Update::set("REDIS_HOST", settings.host.value.clone()),
+                Update::set("REDIS_PORT", settings.port.value.to_string()),
+                Update::set("REDIS_DB", settings.db.value.to_string()),
+                password,
+            ],
+            vec![
+                Update::remove("REDIS_URL"),
+                Update::remove("REDIS_SENTINEL_MASTER"),
+                Update::remove("REDIS_SENTINEL_USERNAME"),
+                Update::remove("REDIS_SENTINEL_PASSWORD"),
+            ],
         ),
+        Some(sentinel) => (
+            vec![Update::set("REDIS_URL", settings.target()), password],
+            vec![
+                optional("REDIS_SENTINEL_USERNAME", sentinel.user.value.clone()),
+                optional(
+                    "REDIS_SENTINEL_PASSWORD",
+                    sentinel
+                        .password
+                        .value
+                        .as_ref()
+                        .map(|p| p.expose().to_string()),
+                ),
+                Update::remove("REDIS_SENTINEL_MASTER"),
+                Update::remove("REDIS_HOST"),
+                Update::remove("REDIS_PORT"),
+                Update::remove("REDIS_DB"),
+            ],
+        ),
+    };
+    let mut updates = place;
+    updates.extend([
         optional("REDIS_USERNAME", settings.user.value.clone()),
         optional("REDIS_TLS", settings.tls.value.then(|| "true".to_string())),
         optional("REDIS_CACERT", cacert),
-        Update::remove("REDIS_URL"),
-    ])
+    ]);
+    updates.extend(sentinel);
+    Ok(updates)
 }
 
 /// Works out the new .env for these settings (a bad file or value is exit 2, nothing touched).

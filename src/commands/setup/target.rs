@@ -26,6 +26,7 @@ pub fn local(
         ("--user", conn.user.is_some()),
         ("--cacert", conn.cacert.is_some()),
         ("--insecure", conn.insecure),
+        ("--sentinel-master", conn.sentinel_master.is_some()),
     ];
     if let Some((flag, _)) = cloud_only.iter().find(|(_, given)| *given) {
         return Err(Error::usage(format!(
@@ -114,6 +115,7 @@ pub fn local(
             value: None,
             source: default_source(),
         },
+        sentinel: None,
         insecure: false,
         timeout: resolved.timeout,
         env_file: resolved.env_file.clone(),
