@@ -59,6 +59,8 @@ Register-ArgumentCompleter -Native -CommandName 'imcache' -ScriptBlock {
             [CompletionResult]::new('tune', 'tune', [CompletionResultType]::ParameterValue, 'Write maxmemory, maxmemory-policy and save rules to redis.conf and/or the live server')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose: every check, a verdict and the command that fixes each finding')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Show the resolved connection settings and where each came from (password masked)')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Check the cache policy (L1-L4 tiers, imcache.toml) against the live keyspace, via SCAN')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'One or more keys: type, TTL and tier fit, memory, encoding, a bounded preview')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff): `imcache man verify | man -l -`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -304,6 +306,85 @@ Register-ArgumentCompleter -Native -CommandName 'imcache' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'imcache;keys' {
+            [CompletionResult]::new('--match', '--match', [CompletionResultType]::ParameterName, 'Only keys matching this glob (Redis syntax, as SCAN MATCH takes it), e.g. ''user:*''')
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'The policy file [default: ./imcache.toml, else the built-in L1-L4 tiers] [env: IMCACHE_POLICY]')
+            [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'Stop after N keys and extrapolate with DBSIZE (the report says so, with the margin)')
+            [CompletionResult]::new('--max-time', '--max-time', [CompletionResultType]::ParameterName, 'Stop after this long (e.g. 30s, 5m) and extrapolate, as --sample does')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'At most OPS commands per second to the server (SCAN, PTTL, MEMORY USAGE, PING)')
+            [CompletionResult]::new('--fail-on', '--fail-on', [CompletionResultType]::ParameterName, 'When to exit 1')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format (--json is the same as --format json)')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Host name or address [default: localhost] [env: REDIS_HOST]')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Host name or address [default: localhost] [env: REDIS_HOST]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Host name or address [default: localhost] [env: REDIS_HOST]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'TCP port [default: 6379] [env: REDIS_PORT]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'TCP port [default: 6379] [env: REDIS_PORT]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Database number [default: 0] [env: REDIS_DB]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database number [default: 0] [env: REDIS_DB]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name [env: REDIS_USERNAME]')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'redis-cli''s `-a PASSWORD`: recognised only to be refused with the ways that work')
+            [CompletionResult]::new('--pass', '--pass', [CompletionResultType]::ParameterName, 'redis-cli''s `-a PASSWORD`: recognised only to be refused with the ways that work')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The client certificate''s private key (PEM) [env: REDIS_TLS_KEY]')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]')
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]')
+            [CompletionResult]::new('--sentinel-master', '--sentinel-master', [CompletionResultType]::ParameterName, 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels'' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Connect and command timeout, e.g. 5s, 500ms')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream''s tty')
+            [CompletionResult]::new('--init-policy', '--init-policy', [CompletionResultType]::ParameterName, 'Write a draft imcache.toml (or --policy PATH) from a sample of the live keyspace, for a person to confirm; an existing file is never overwritten')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (`imcache COMMAND --help` for one command)')
+            [CompletionResult]::new('--askpass', '--askpass', [CompletionResultType]::ParameterName, 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process''s arguments to every user)')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS (implied by rediss://) [env: REDIS_TLS]')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (prints a warning)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout and nothing else there')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only failures, warnings and the final line (verify: nothing when all is well)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only failures, warnings and the final line (verify: nothing when all is well)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print each round trip to Redis and each external command as it happens')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print each round trip to Redis and each external command as it happens')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'imcache;inspect' {
+            [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'The policy file that says which tier each key belongs to [default: ./imcache.toml, else the built-in L1-L4 tiers] [env: IMCACHE_POLICY]')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Host name or address [default: localhost] [env: REDIS_HOST]')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Host name or address [default: localhost] [env: REDIS_HOST]')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Host name or address [default: localhost] [env: REDIS_HOST]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'TCP port [default: 6379] [env: REDIS_PORT]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'TCP port [default: 6379] [env: REDIS_PORT]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Database number [default: 0] [env: REDIS_DB]')
+            [CompletionResult]::new('--db', '--db', [CompletionResultType]::ParameterName, 'Database number [default: 0] [env: REDIS_DB]')
+            [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'ACL user name [env: REDIS_USERNAME]')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'redis-cli''s `-a PASSWORD`: recognised only to be refused with the ways that work')
+            [CompletionResult]::new('--pass', '--pass', [CompletionResultType]::ParameterName, 'redis-cli''s `-a PASSWORD`: recognised only to be refused with the ways that work')
+            [CompletionResult]::new('--cacert', '--cacert', [CompletionResultType]::ParameterName, 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The client certificate''s private key (PEM) [env: REDIS_TLS_KEY]')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]')
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]')
+            [CompletionResult]::new('--sentinel-master', '--sentinel-master', [CompletionResultType]::ParameterName, 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels'' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Connect and command timeout, e.g. 5s, 500ms')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream''s tty')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (`imcache COMMAND --help` for one command)')
+            [CompletionResult]::new('--askpass', '--askpass', [CompletionResultType]::ParameterName, 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process''s arguments to every user)')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS (implied by rediss://) [env: REDIS_TLS]')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Skip TLS certificate verification (prints a warning)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout and nothing else there')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only failures, warnings and the final line (verify: nothing when all is well)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only failures, warnings and the final line (verify: nothing when all is well)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Also print each round trip to Redis and each external command as it happens')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Also print each round trip to Redis and each external command as it happens')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'imcache;completions' {
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
@@ -381,6 +462,8 @@ Register-ArgumentCompleter -Native -CommandName 'imcache' -ScriptBlock {
             [CompletionResult]::new('tune', 'tune', [CompletionResultType]::ParameterValue, 'Write maxmemory, maxmemory-policy and save rules to redis.conf and/or the live server')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Diagnose: every check, a verdict and the command that fixes each finding')
             [CompletionResult]::new('env', 'env', [CompletionResultType]::ParameterValue, 'Show the resolved connection settings and where each came from (password masked)')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Check the cache policy (L1-L4 tiers, imcache.toml) against the live keyspace, via SCAN')
+            [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'One or more keys: type, TTL and tier fit, memory, encoding, a bounded preview')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff): `imcache man verify | man -l -`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -402,6 +485,12 @@ Register-ArgumentCompleter -Native -CommandName 'imcache' -ScriptBlock {
             break
         }
         'imcache;help;env' {
+            break
+        }
+        'imcache;help;keys' {
+            break
+        }
+        'imcache;help;inspect' {
             break
         }
         'imcache;help;completions' {

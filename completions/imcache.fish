@@ -54,6 +54,8 @@ complete -c imcache -n "__fish_imcache_needs_command" -f -a "metrics" -d 'Hit ra
 complete -c imcache -n "__fish_imcache_needs_command" -f -a "tune" -d 'Write maxmemory, maxmemory-policy and save rules to redis.conf and/or the live server'
 complete -c imcache -n "__fish_imcache_needs_command" -f -a "doctor" -d 'Diagnose: every check, a verdict and the command that fixes each finding'
 complete -c imcache -n "__fish_imcache_needs_command" -f -a "env" -d 'Show the resolved connection settings and where each came from (password masked)'
+complete -c imcache -n "__fish_imcache_needs_command" -f -a "keys" -d 'Check the cache policy (L1-L4 tiers, imcache.toml) against the live keyspace, via SCAN'
+complete -c imcache -n "__fish_imcache_needs_command" -f -a "inspect" -d 'One or more keys: type, TTL and tier fit, memory, encoding, a bounded preview'
 complete -c imcache -n "__fish_imcache_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c imcache -n "__fish_imcache_needs_command" -f -a "man" -d 'Print a man page (roff): `imcache man verify | man -l -`'
 complete -c imcache -n "__fish_imcache_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -241,6 +243,66 @@ complete -c imcache -n "__fish_imcache_using_subcommand env" -l json -d 'Print o
 complete -c imcache -n "__fish_imcache_using_subcommand env" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
 complete -c imcache -n "__fish_imcache_using_subcommand env" -s v -l verbose -d 'Also print each round trip to Redis and each external command as it happens'
 complete -c imcache -n "__fish_imcache_using_subcommand env" -s V -l version -d 'Print version'
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l match -d 'Only keys matching this glob (Redis syntax, as SCAN MATCH takes it), e.g. \'user:*\'' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l policy -d 'The policy file [default: ./imcache.toml, else the built-in L1-L4 tiers] [env: IMCACHE_POLICY]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l sample -d 'Stop after N keys and extrapolate with DBSIZE (the report says so, with the margin)' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l max-time -d 'Stop after this long (e.g. 30s, 5m) and extrapolate, as --sample does' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l rate -d 'At most OPS commands per second to the server (SCAN, PTTL, MEMORY USAGE, PING)' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l fail-on -d 'When to exit 1' -r -f -a "violations\t'Exit 1 when a finding violates the policy (keys without TTL, TTLs outside their tier, keys that match no pattern)'
+none\t'Only report; exit 0 whatever was found'"
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l format -d 'Output format (--json is the same as --format json)' -r -f -a "table\t''
+json\t''
+prometheus\t''"
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l user -d 'ACL user name [env: REDIS_USERNAME]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -s a -l pass -d 'redis-cli\'s `-a PASSWORD`: recognised only to be refused with the ways that work' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l cacert -d 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l init-policy -d 'Write a draft imcache.toml (or --policy PATH) from a sample of the live keyspace, for a person to confirm; an existing file is never overwritten'
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -s v -l verbose -d 'Also print each round trip to Redis and each external command as it happens'
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -s V -l version -d 'Print version'
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l policy -d 'The policy file that says which tier each key belongs to [default: ./imcache.toml, else the built-in L1-L4 tiers] [env: IMCACHE_POLICY]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s n -l db -d 'Database number [default: 0] [env: REDIS_DB]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l user -d 'ACL user name [env: REDIS_USERNAME]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s a -l pass -d 'redis-cli\'s `-a PASSWORD`: recognised only to be refused with the ways that work' -r
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l cacert -d 'Trust this CA certificate (PEM) for TLS [env: REDIS_CACERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l cert -d 'Client certificate (PEM) for servers that require one (tls-auth-clients) [env: REDIS_TLS_CERT]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l key -d 'The client certificate\'s private key (PEM) [env: REDIS_TLS_KEY]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s s -l socket -d 'Connect to this unix socket instead of host and port [env: REDIS_SOCKET]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l sentinel-master -d 'Ask the Sentinel at --host/--port for this master and use it (or a redis+sentinel:// URL); the sentinels\' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]' -r
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l timeout -d 'Connect and command timeout, e.g. 5s, 500ms' -r
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l env-file -d 'The .env file to read (and, for setup, write); a missing file is fine [default: ./.env]' -r -F
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l color -d 'When to colour: auto honours NO_COLOR, CLICOLOR_FORCE, TERM=dumb and each stream\'s tty' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l json -d 'Print one JSON document on stdout and nothing else there'
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s v -l verbose -d 'Also print each round trip to Redis and each external command as it happens'
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s V -l version -d 'Print version'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r
@@ -289,12 +351,14 @@ complete -c imcache -n "__fish_imcache_using_subcommand man" -l json -d 'Print o
 complete -c imcache -n "__fish_imcache_using_subcommand man" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
 complete -c imcache -n "__fish_imcache_using_subcommand man" -s v -l verbose -d 'Also print each round trip to Redis and each external command as it happens'
 complete -c imcache -n "__fish_imcache_using_subcommand man" -s V -l version -d 'Print version'
-complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env completions man help" -f -a "setup" -d 'Install and start Redis (docker, brew, apt or a cloud URL), verify it, write .env'
-complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env completions man help" -f -a "verify" -d 'Prove the cache works: PING, SET/GET a JSON value with a TTL, clean up (the CI step)'
-complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env completions man help" -f -a "metrics" -d 'Hit rate, memory, evictions, clients ... once, live, or for Prometheus'
-complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env completions man help" -f -a "tune" -d 'Write maxmemory, maxmemory-policy and save rules to redis.conf and/or the live server'
-complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env completions man help" -f -a "doctor" -d 'Diagnose: every check, a verdict and the command that fixes each finding'
-complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env completions man help" -f -a "env" -d 'Show the resolved connection settings and where each came from (password masked)'
-complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env completions man help" -f -a "completions" -d 'Print shell completions'
-complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env completions man help" -f -a "man" -d 'Print a man page (roff): `imcache man verify | man -l -`'
-complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env keys inspect completions man help" -f -a "setup" -d 'Install and start Redis (docker, brew, apt or a cloud URL), verify it, write .env'
+complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env keys inspect completions man help" -f -a "verify" -d 'Prove the cache works: PING, SET/GET a JSON value with a TTL, clean up (the CI step)'
+complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env keys inspect completions man help" -f -a "metrics" -d 'Hit rate, memory, evictions, clients ... once, live, or for Prometheus'
+complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env keys inspect completions man help" -f -a "tune" -d 'Write maxmemory, maxmemory-policy and save rules to redis.conf and/or the live server'
+complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env keys inspect completions man help" -f -a "doctor" -d 'Diagnose: every check, a verdict and the command that fixes each finding'
+complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env keys inspect completions man help" -f -a "env" -d 'Show the resolved connection settings and where each came from (password masked)'
+complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env keys inspect completions man help" -f -a "keys" -d 'Check the cache policy (L1-L4 tiers, imcache.toml) against the live keyspace, via SCAN'
+complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env keys inspect completions man help" -f -a "inspect" -d 'One or more keys: type, TTL and tier fit, memory, encoding, a bounded preview'
+complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env keys inspect completions man help" -f -a "completions" -d 'Print shell completions'
+complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env keys inspect completions man help" -f -a "man" -d 'Print a man page (roff): `imcache man verify | man -l -`'
+complete -c imcache -n "__fish_imcache_using_subcommand help; and not __fish_seen_subcommand_from setup verify metrics tune doctor env keys inspect completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -163,6 +163,10 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Show the resolved connection settings and where each came from (password masked)
     Env(EnvArgs),
+    /// Check the cache policy (L1-L4 tiers, imcache.toml) against the live keyspace, via SCAN
+    Keys(KeysArgs),
+    /// One or more keys: type, TTL and tier fit, memory, encoding, a bounded preview
+    Inspect(InspectArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print a man page (roff): `imcache man verify | man -l -`
@@ -388,6 +392,64 @@ pub struct EnvArgs {
     pub format: Option<EnvFormat>,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 when a finding violates the policy (keys without TTL, TTLs outside their tier,
+    /// keys that match no pattern)
+    Violations,
+    /// Only report; exit 0 whatever was found
+    None,
+}
+
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    /// Only keys matching this glob (Redis syntax, as SCAN MATCH takes it), e.g. 'user:*'
+    #[arg(long = "match", value_name = "GLOB")]
+    pub pattern: Option<String>,
+
+    /// The policy file [default: ./imcache.toml, else the built-in L1-L4 tiers]
+    /// [env: IMCACHE_POLICY]
+    #[arg(long, value_name = "PATH")]
+    pub policy: Option<PathBuf>,
+
+    /// Write a draft imcache.toml (or --policy PATH) from a sample of the live keyspace, for a
+    /// person to confirm; an existing file is never overwritten
+    #[arg(long)]
+    pub init_policy: bool,
+
+    /// Stop after N keys and extrapolate with DBSIZE (the report says so, with the margin)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub sample: Option<u64>,
+
+    /// Stop after this long (e.g. 30s, 5m) and extrapolate, as --sample does
+    #[arg(long, value_name = "DUR", value_parser = parse_interval)]
+    pub max_time: Option<Duration>,
+
+    /// At most OPS commands per second to the server (SCAN, PTTL, MEMORY USAGE, PING)
+    #[arg(long, value_name = "OPS", value_parser = clap::value_parser!(u32).range(10..))]
+    pub rate: Option<u32>,
+
+    /// When to exit 1
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = FailOn::Violations)]
+    pub fail_on: FailOn,
+
+    /// Output format (--json is the same as --format json)
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<MetricsFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The keys to look at (never changed, nor their TTL)
+    #[arg(value_name = "KEY", required = true)]
+    pub keys: Vec<String>,
+
+    /// The policy file that says which tier each key belongs to [default: ./imcache.toml, else
+    /// the built-in L1-L4 tiers] [env: IMCACHE_POLICY]
+    #[arg(long, value_name = "PATH")]
+    pub policy: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell to print completions for
@@ -402,7 +464,7 @@ pub struct ManArgs {
     pub command: Option<String>,
 }
 
-/// A duration such as `5s`, `500ms`, `2m` or `1.5` (seconds).
+/// A duration such as `5s`, `500ms`, `2m`, `7d` or `1.5` (seconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
@@ -413,6 +475,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         (n, 60.0)
     } else if let Some(n) = text.strip_suffix('h') {
         (n, 3600.0)
+    } else if let Some(n) = text.strip_suffix('d') {
+        (n, 86_400.0)
     } else {
         (text, 1.0)
     };
@@ -475,6 +539,7 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("0.2"), Ok(Duration::from_millis(200)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
         assert!(parse_duration("-1s").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("").is_err());

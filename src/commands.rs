@@ -3,6 +3,8 @@
 pub mod completions;
 pub mod doctor;
 pub mod env;
+pub mod inspect;
+pub mod keys;
 pub mod man;
 pub mod metrics;
 pub mod setup;

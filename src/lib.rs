@@ -19,6 +19,7 @@ mod info;
 mod install;
 mod interrupt;
 mod output;
+mod policy;
 mod probe;
 mod process;
 mod procfs;
@@ -104,6 +105,8 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Status> {
         Command::Tune(args) => commands::tune::run(conn, args, out),
         Command::Doctor(args) => commands::doctor::run(conn, args, out),
         Command::Env(args) => commands::env::run(conn, args, out),
+        Command::Keys(args) => commands::keys::run(conn, args, out),
+        Command::Inspect(args) => commands::inspect::run(conn, args, out),
         Command::Completions(args) => commands::completions::run(args, out),
         Command::Man(args) => commands::man::run(args, out),
     }

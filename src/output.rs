@@ -2,6 +2,8 @@
 //! shared by verify and doctor, progress lines, warnings and errors. Commands build reports and
 //! hand them here; they never print themselves, so every human line has a JSON twin.
 
+mod meter;
+
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 

@@ -13,6 +13,8 @@ mod doctor;
 mod dotenv;
 mod env;
 mod habits;
+mod inspect;
+mod keys;
 mod man;
 mod metrics;
 mod restricted;

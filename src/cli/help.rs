@@ -39,7 +39,7 @@ const TALKS_TO_REDIS: &[Kind] = &[
     Kind::Interrupted,
 ];
 
-const PAGES: [Page; 8] = [
+const PAGES: [Page; 10] = [
     Page {
         name: "setup",
         examples: "\
@@ -99,6 +99,22 @@ imcache env                          each setting, its value and where it came f
 imcache env --format env             as REDIS_* lines (the password is never printed)
 imcache --env-file deploy/.env env --json",
         exits: &[Kind::Usage],
+    },
+    Page {
+        name: "keys",
+        examples: "\
+imcache keys                         every key against the L1-L4 tiers (or ./imcache.toml)
+imcache keys --sample 100000 --rate 20000 --max-time 1m    a production server, gently
+imcache keys --init-policy           draft imcache.toml from the live key names and TTLs
+imcache keys --format prometheus > /var/lib/node_exporter/imcache_keys.prom",
+        exits: TALKS_TO_REDIS,
+    },
+    Page {
+        name: "inspect",
+        examples: "\
+imcache inspect user:profile:123     type, TTL and its tier, memory, a preview of the value
+imcache inspect --json user:session:42 ai:response:9f86d081 | jq '.keys[].fit'",
+        exits: TALKS_TO_REDIS,
     },
     Page {
         name: "completions",

@@ -19,7 +19,7 @@ mod memory;
 mod reach;
 mod refused;
 mod report;
-mod sample;
+pub(crate) mod sample;
 mod security;
 mod sentinel;
 mod server;

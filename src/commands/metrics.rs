@@ -11,7 +11,7 @@
 mod app;
 mod clock;
 mod compare;
-mod prometheus;
+pub(crate) mod prometheus;
 mod snapshot;
 mod table;
 pub(crate) mod units;

@@ -83,7 +83,7 @@ fn judge(rtts: &mut [Duration], local: bool) -> Check {
 }
 
 /// The nearest-rank percentile of sorted samples.
-fn percentile(sorted: &[Duration], p: usize) -> Option<Duration> {
+pub(crate) fn percentile(sorted: &[Duration], p: usize) -> Option<Duration> {
     let rank = (sorted.len() * p).div_ceil(100).max(1);
     sorted.get(rank - 1).copied()
 }

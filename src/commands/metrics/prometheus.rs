@@ -8,7 +8,7 @@ use super::app::AppView;
 use super::snapshot::Snapshot;
 
 #[derive(Clone, Copy)]
-enum Type {
+pub(crate) enum Type {
     Counter,
     Gauge,
 }
@@ -16,18 +16,18 @@ enum Type {
 /// One metric family: its name, type and help, and how its samples are read from `T` (a
 /// snapshot of the server, or the app's view). No samples: the family is left out. Adding a
 /// metric is adding a row to `SERVER` or `APP`.
-struct Family<T> {
-    name: &'static str,
-    kind: Type,
-    help: &'static str,
-    read: fn(&T) -> Samples,
+pub(crate) struct Family<T> {
+    pub(crate) name: &'static str,
+    pub(crate) kind: Type,
+    pub(crate) help: &'static str,
+    pub(crate) read: fn(&T) -> Samples,
 }
 
 /// Samples of a family: rendered labels (may be empty) and value.
-type Samples = Vec<(String, String)>;
+pub(crate) type Samples = Vec<(String, String)>;
 
 /// A single unlabelled sample when there is a value.
-fn one(value: Option<impl ToString>) -> Samples {
+pub(crate) fn one(value: Option<impl ToString>) -> Samples {
     value
         .map(|v| vec![(String::new(), v.to_string())])
         .unwrap_or_default()
@@ -238,7 +238,7 @@ pub fn render(snapshot: &Snapshot, app: Option<&AppView>) -> String {
 
 impl<T> Family<T> {
     /// HELP, TYPE, then each sample; nothing when there are no samples.
-    fn write(&self, from: &T, text: &mut String) {
+    pub(crate) fn write(&self, from: &T, text: &mut String) {
         write_family(self.name, self.kind, self.help, &(self.read)(from), text);
     }
 }
@@ -280,12 +280,12 @@ fn per_db(snapshot: &Snapshot, value: fn(&crate::info::DbKeys) -> u64) -> Sample
         .collect()
 }
 
-fn flag(on: bool) -> String {
+pub(crate) fn flag(on: bool) -> String {
     String::from(if on { "1" } else { "0" })
 }
 
 /// A float as Prometheus reads it (Go's ParseFloat): `70`, `66.7`, `NaN`, `+Inf`.
-fn number(value: f64) -> String {
+pub(crate) fn number(value: f64) -> String {
     if value.is_nan() {
         "NaN".into()
     } else if value.is_infinite() {
@@ -296,7 +296,7 @@ fn number(value: f64) -> String {
 }
 
 /// `{name="value",...}` with each value escaped.
-fn labels(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn labels(pairs: &[(&str, &str)]) -> String {
     let inner: Vec<String> = pairs
         .iter()
         .map(|(name, value)| format!("{name}=\"{}\"", escape_label(value)))
