@@ -173,7 +173,10 @@ mod tests {
 
     #[test]
     fn an_interruption_is_not_a_kind_that_std_retries() {
-        assert_ne!(Failure::Interrupted.into_io().kind(), io::ErrorKind::Interrupted);
+        assert_ne!(
+            Failure::Interrupted.into_io().kind(),
+            io::ErrorKind::Interrupted
+        );
     }
 
     #[test]
