@@ -1,8 +1,8 @@
 /* The floor imcache's verify is measured against: what any program must do for the same check,
  * with nothing else. `floor PORT` connects to 127.0.0.1:PORT, sends PING, then SET/GET/TTL/DEL
  * pipelined (two round trips, as verify), and exits 0 when the replies are right.
- * `floor PORT --first-pong` polls every millisecond until the port answers PING and prints the
- * time of that first PONG (CLOCK_REALTIME, ns): the reference for how late imcache notices a
+ * `floor PORT --first-pong` polls every millisecond (for up to 20 s) until the port answers PING
+ * and prints the time of that first PONG (CLOCK_REALTIME, ns): the reference for how late imcache notices a
  * server that starts. Built by bench/verify.sh and bench/readiness.sh with the system's cc. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -43,7 +43,8 @@ int main(int argc, char **argv) {
     int port = atoi(argv[1]);
     char buf[4096];
     if (argc > 2 && strcmp(argv[2], "--first-pong") == 0) {
-        for (;;) {
+        /* Gives up after 20 s (a server that never came up). */
+        for (int tries = 0; tries < 20000; tries++) {
             int fd = dial(port);
             if (fd >= 0) {
                 if (write(fd, "PING\r\n", 6) == 6 && read_lines(fd, buf, sizeof buf, 1) > 0
@@ -56,6 +57,7 @@ int main(int argc, char **argv) {
             }
             usleep(1000);
         }
+        return 3;
     }
     int fd = dial(port);
     if (fd < 0) return 3;

@@ -22,7 +22,12 @@ for run in $(seq "$runs"); do
   redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$BENCH_DIR" \
     --logfile "$BENCH_DIR/redis-$run.log" &
   server=$!
-  wait "$poller" "$waiter"
+  wait "$waiter"
+  if ! wait "$poller" || ! [ -s pong ]; then
+    echo "run $run: the server on $port did not come up (port taken?); skipped" >&2
+    kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
+    continue
+  fi
   after_connect_ms=$(jq '[.checks[] | select(.name != "connect") | .ms] | add' verify.json)
   awk -v end="$(cat end)" -v pong="$(cat pong)" -v after="$after_connect_ms" \
     'BEGIN { printf "%.2f\n", (end - pong) / 1e6 - after }' >> lags
