@@ -78,6 +78,11 @@ pub struct ConnArgs {
     #[arg(short = 's', long, global = true, value_name = "PATH")]
     pub socket: Option<PathBuf>,
 
+    /// Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is
+    /// otherwise detected from INFO) [env: REDIS_CLUSTER]
+    #[arg(long, global = true)]
+    pub cluster: bool,
+
     /// Skip TLS certificate verification (prints a warning)
     #[arg(long, global = true)]
     pub insecure: bool,

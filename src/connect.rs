@@ -9,6 +9,7 @@
 //! setting came from.
 
 mod classify;
+mod cluster;
 mod failure;
 mod link;
 mod resp;
@@ -23,6 +24,7 @@ use crate::error::{Error, Reason, Result};
 use crate::settings::Settings;
 
 pub use classify::{classify, classify_reply};
+pub use cluster::open_cluster;
 pub use link::Link;
 pub use socket::Target;
 pub use tls::{ClientCert, TlsOptions};
@@ -122,6 +124,9 @@ fn sentinel_is_not_a_cache(con: &mut Link, settings: &Settings) -> Error {
 /// `ping_reply` instead of failing the open: Redis refuses PING while its snapshots fail, yet the
 /// connection answers INFO, which doctor needs to say why.
 pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
+    if settings.cluster.value && settings.db.value != 0 {
+        return Err(only_database_zero(settings));
+    }
     let started = Instant::now();
     let target = target(settings);
     let tls = match settings.tls.value {
@@ -156,14 +161,14 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
         .map_err(|err| classify(&err, settings))?;
     let handshake_time = started.elapsed();
     let mut replies = replies.into_iter();
-    let mode = Mode::of(&replies.next_back().unwrap_or(Value::Nil));
+    let mode = match Mode::of(&replies.next_back().unwrap_or(Value::Nil)) {
+        // --cluster (REDIS_CLUSTER) stands in for an INFO that cannot be read.
+        Mode::Unknown(_) | Mode::Standalone if settings.cluster.value => Mode::Cluster,
+        mode => mode,
+    };
     let ping_reply = replies.next_back().unwrap_or(Value::Nil);
     if mode == Mode::Cluster && settings.db.value != 0 {
-        return Err(Error::usage(format!(
-            "{}: database {}, but a cluster has only database 0",
-            settings.db.source, settings.db.value
-        ))
-        .with_hint("drop --db / REDIS_DB (or set it to 0) for a cluster"));
+        return Err(only_database_zero(settings));
     }
     for reply in replies {
         if let Value::ServerError(err) = reply {
@@ -181,6 +186,14 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
         connect_time,
         handshake_time,
     })
+}
+
+fn only_database_zero(settings: &Settings) -> Error {
+    Error::usage(format!(
+        "{}: database {}, but a cluster has only database 0",
+        settings.db.source, settings.db.value
+    ))
+    .with_hint("drop --db / REDIS_DB (or set it to 0) for a cluster")
 }
 
 /// Opens a connection, retrying what waiting can fix (nothing listening yet, a timeout, a server

@@ -7,6 +7,7 @@
 
 mod atomic_write;
 mod cli;
+mod cluster;
 mod commands;
 mod connect;
 mod dotenv_file;

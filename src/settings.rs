@@ -44,6 +44,8 @@ pub enum Layer {
     },
     /// Typed at the terminal (`--askpass`).
     Prompt,
+    /// A cluster node's address, from the node table of the node the settings name.
+    Cluster,
     Default,
 }
 
@@ -74,6 +76,7 @@ impl Source {
             Layer::Env => "env".into(),
             Layer::DotEnv { line } => format!(".env:{line}"),
             Layer::Prompt => "prompt".into(),
+            Layer::Cluster => "cluster".into(),
             Layer::Default => "default".into(),
         }
     }
@@ -132,6 +135,8 @@ pub struct Settings {
     /// The client certificate and its key, presented in the TLS handshake.
     pub cert: Setting<Option<PathBuf>>,
     pub key: Setting<Option<PathBuf>>,
+    /// Treat the server as a Redis Cluster node even when its INFO cannot be read.
+    pub cluster: Setting<bool>,
     pub insecure: bool,
     pub timeout: Duration,
     /// The .env file that was read (or would be read: `found` says whether it exists).
@@ -169,6 +174,7 @@ struct Raw {
     socket: Option<(String, Source)>,
     cert: Option<(String, Source)>,
     key: Option<(String, Source)>,
+    cluster: Option<(String, Source)>,
 }
 
 impl Settings {
@@ -314,6 +320,10 @@ impl Settings {
             }
             _ => Setting::new(None, Source::default_value()),
         };
+        let cluster = match pick_any(|r| &r.cluster) {
+            Some((value, source)) => Setting::new(parse_bool(&value, &source)?, source),
+            None => Setting::new(false, Source::default_value()),
+        };
         if socket.value.is_some() && tls.value {
             return Err(Error::usage(format!(
                 "{}: TLS is for TCP ports; Redis serves a unix socket in plain (TLS from {})",
@@ -339,6 +349,7 @@ impl Settings {
             socket,
             cert,
             key,
+            cluster,
             insecure: args.insecure,
             timeout: args.timeout,
             env_file: dotenv.path.clone(),
@@ -374,6 +385,18 @@ impl Settings {
         }
     }
 
+    /// The same settings for another node of the cluster these settings reach: its host and
+    /// port (as the cluster announces them), the same credentials, TLS and timeout.
+    pub fn for_node(&self, host: &str, port: u16) -> Settings {
+        let source = Source::new(Layer::Cluster, &format!("node table of {}", self.address()));
+        Settings {
+            host: Setting::new(strip_brackets(host), source.clone()),
+            port: Setting::new(port, source),
+            socket: Setting::new(None, Source::default_value()),
+            ..self.clone()
+        }
+    }
+
     /// True when the server is on this machine.
     pub fn is_local(&self) -> bool {
         self.socket.value.is_some() || is_this_machine(&self.host.value)
@@ -402,11 +425,11 @@ fn rank(source: &Source) -> u8 {
         Layer::Prompt | Layer::Flag => 0,
         Layer::Env => 1,
         Layer::DotEnv { .. } => 2,
-        Layer::Default => 3,
+        Layer::Cluster | Layer::Default => 3,
     }
 }
 
-const VARS: [&str; 11] = [
+const VARS: [&str; 12] = [
     "REDIS_URL",
     "REDIS_HOST",
     "REDIS_PORT",
@@ -418,6 +441,7 @@ const VARS: [&str; 11] = [
     "REDIS_SOCKET",
     "REDIS_TLS_CERT",
     "REDIS_TLS_KEY",
+    "REDIS_CLUSTER",
 ];
 
 impl Raw {
@@ -435,6 +459,9 @@ impl Raw {
             socket: path_flag(&args.socket, "--socket"),
             cert: path_flag(&args.cert, "--cert"),
             key: path_flag(&args.key, "--key"),
+            cluster: args
+                .cluster
+                .then(|| ("true".to_string(), flag("--cluster"))),
         }
     }
 
@@ -468,6 +495,7 @@ impl Raw {
             socket,
             cert,
             key,
+            cluster,
         ] = VARS.map(|name| {
             get(name).filter(|(v, _)| {
                 !v.is_empty() || name == "REDIS_PASSWORD" || name == "REDIS_USERNAME"
@@ -485,6 +513,7 @@ impl Raw {
             socket,
             cert,
             key,
+            cluster,
         }
     }
 }

@@ -1,7 +1,10 @@
 //! `imcache verify`: the CI step. Connect (TLS, AUTH, SELECT, PING in one round trip), require
 //! PONG, then SET a JSON value under a fresh random key with a TTL, GET it back, read its TTL and
 //! DEL it, all four in one pipelined round trip, so the DEL runs even when an earlier step fails.
-//! setup proves a new server with the same code (`verify_connected`).
+//! setup proves a new server with the same code (`verify_connected`). On a Redis Cluster the
+//! same checks run on every master, beside the cluster's own (`cluster.rs`).
+
+mod cluster;
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +12,7 @@ use redis::Value;
 use serde::Serialize;
 
 use crate::cli::{ConnArgs, VerifyArgs};
-use crate::connect::{self, Conn};
+use crate::connect::{self, Conn, Mode};
 use crate::error::{Kind, Result, Status};
 use crate::output::{Check, CheckStatus, Output, Paint, Report, format_ms, render_checklist};
 use crate::settings::Settings;
@@ -69,25 +72,38 @@ pub fn verify(settings: &Settings, wait: Option<Duration>, ttl: u64, out: &Outpu
     };
     match opened {
         Ok(conn) => verify_connected(settings, conn, ttl),
-        Err(err) => {
-            let skipped = "not run: no connection";
-            Verification {
-                checks: vec![
-                    // The time really spent, a timeout included.
-                    Check::from_error("connect", &err).took(started.elapsed()),
-                    Check::skip("ping", skipped),
-                    Check::skip("set_get", skipped),
-                    Check::skip("ttl", skipped),
-                    Check::skip("cleanup", skipped),
-                ],
-                failure: Some(err.kind),
-            }
-        }
+        // The time really spent, a timeout included.
+        Err(err) => not_connected(&err, started.elapsed()),
     }
 }
 
-/// The checks on a connection that is already open (setup has one from waiting for the server).
-pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verification {
+/// The checks when the connection failed: `connect` says why, the others are skipped.
+fn not_connected(err: &crate::error::Error, took: Duration) -> Verification {
+    let skipped = "not run: no connection";
+    Verification {
+        checks: vec![
+            Check::from_error("connect", err).took(took),
+            Check::skip("ping", skipped),
+            Check::skip("set_get", skipped),
+            Check::skip("ttl", skipped),
+            Check::skip("cleanup", skipped),
+        ],
+        failure: Some(err.kind),
+    }
+}
+
+/// The checks on a connection that is already open (setup has one from waiting for the server);
+/// a cluster node gets the cluster's checks and every master's.
+pub fn verify_connected(settings: &Settings, conn: Conn, ttl: u64) -> Verification {
+    if conn.mode == Mode::Cluster {
+        return cluster::verify(settings, conn, ttl);
+    }
+    let key = format!("imcache:verify:{:032x}", fastrand::u128(..));
+    verify_with_key(settings, conn, ttl, &key)
+}
+
+/// The five checks on one server, with this probe key.
+fn verify_with_key(settings: &Settings, mut conn: Conn, ttl: u64, key: &str) -> Verification {
     let mut checks =
         vec![Check::pass("connect", describe_connection(settings)).took(conn.connect_time)];
     checks.push(
@@ -98,7 +114,7 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verifi
         }
         .took(conn.handshake_time),
     );
-    let (data, error_kind) = data_checks(settings, &mut conn, ttl);
+    let (data, error_kind) = data_checks(settings, &mut conn, ttl, key);
     checks.extend(data);
     // The exit code of the first error that failed a check (a timeout is 3, NOPERM 4); a wrong
     // answer is a failed check (1).
@@ -111,7 +127,12 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verifi
 
 /// SET, GET, TTL and DEL of a fresh key in one round trip; the set_get, ttl and cleanup checks,
 /// and the kind of the first error among them.
-fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> (Vec<Check>, Option<Kind>) {
+fn data_checks(
+    settings: &Settings,
+    conn: &mut Conn,
+    ttl: u64,
+    key: &str,
+) -> (Vec<Check>, Option<Kind>) {
     let first_error = std::cell::Cell::new(None);
     let failed = |name: &str, err: &crate::error::Error| {
         if first_error.get().is_none() {
@@ -119,20 +140,19 @@ fn data_checks(settings: &Settings, conn: &mut Conn, ttl: u64) -> (Vec<Check>, O
         }
         Check::from_error(name, err)
     };
-    let key = format!("imcache:verify:{:032x}", fastrand::u128(..));
     let mut pipe = redis::pipe();
     pipe.cmd("SET")
-        .arg(&key)
+        .arg(key)
         .arg(PROBE_VALUE)
         .arg("EX")
         .arg(ttl)
         .arg("NX")
         .cmd("GET")
-        .arg(&key)
+        .arg(key)
         .cmd("TTL")
-        .arg(&key)
+        .arg(key)
         .cmd("DEL")
-        .arg(&key);
+        .arg(key);
     let started = Instant::now();
     let replies = pipe.ignore_errors().query::<Vec<Value>>(&mut conn.con);
     let took = started.elapsed();

@@ -114,6 +114,10 @@ pub fn local(
             value: None,
             source: default_source(),
         },
+        cluster: Setting {
+            value: false,
+            source: default_source(),
+        },
         insecure: false,
         timeout: resolved.timeout,
         env_file: resolved.env_file.clone(),
