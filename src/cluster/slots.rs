@@ -169,7 +169,7 @@ mod tests {
         ] {
             let tag = probe_tag(&slots).expect("a tag");
             let key = format!("imcache:verify:{{{tag}}}:abc");
-            let slot = Slot::for_key(key);
+            let slot = Slot::for_key(&key);
             assert!(
                 slots
                     .ranges()
