@@ -63,6 +63,17 @@ impl<T> Survey<T> {
         self.nodes.iter().filter(|s| s.node.role == Role::Replica)
     }
 
+    /// Masters (serving slots, or answering), replicas, and nodes that did not answer: a failed
+    /// master that lost its slots to its replica counts only as down.
+    pub fn shape(&self) -> (usize, usize, usize) {
+        let masters = self
+            .masters()
+            .filter(|m| !m.node.slots.is_empty() || m.state.is_ok())
+            .count();
+        let down = self.nodes.iter().filter(|s| s.state.is_err()).count();
+        (masters, self.replicas().count(), down)
+    }
+
     /// The nodes that answered, with what they said.
     pub fn answered(&self) -> impl Iterator<Item = (&Surveyed<T>, &NodeState)> {
         self.nodes

@@ -27,13 +27,14 @@ fn count(n: usize, word: &str) -> String {
     }
 }
 
-/// `3 masters, 3 replicas`.
+/// `3 masters, 3 replicas`, and `, 1 node down` when one is.
 pub fn shape<T>(survey: &Survey<T>) -> String {
-    format!(
-        "{}, {}",
-        count(survey.masters().count(), "master"),
-        count(survey.replicas().count(), "replica")
-    )
+    let (masters, replicas, down) = survey.shape();
+    let mut text = format!("{}, {}", count(masters, "master"), count(replicas, "replica"));
+    if down > 0 {
+        text.push_str(&format!(", {} down", count(down, "node")));
+    }
+    text
 }
 
 /// `nodes`: every node of the table answers.
@@ -70,6 +71,10 @@ pub fn reachable<T>(survey: &Survey<T>) -> Check {
         if down.len() == 1 { "1" } else { "these" },
         names.join("; ")
     );
+    let remove = match down.as_slice() {
+        [(only, _)] => format!("`redis-cli --cluster del-node {} {}`", survey.seed, only.node.id),
+        _ => String::from("`redis-cli --cluster del-node HOST:PORT NODE_ID`"),
+    };
     let check = match serving.is_empty() {
         false => Check::fail("nodes", detail).hint(
             "start the node again; a master with a replica is replaced after \
@@ -77,12 +82,11 @@ pub fn reachable<T>(survey: &Survey<T>) -> Check {
         ),
         true => Check::warn(
             "nodes",
-            format!("{detail} (it serves no slots: the cache works, with less redundancy)"),
+            format!("{detail}; no slot depends on it: the cache works, with less redundancy"),
         )
-        .hint(
-            "start it again (a failed master rejoins as a replica), or remove it: \
-             `redis-cli --cluster del-node HOST:PORT NODE_ID`",
-        ),
+        .hint(format!(
+            "start it again (a failed master rejoins as a replica), or remove it for good: {remove}"
+        )),
     };
     match down.as_slice() {
         [(only, _)] => check.on(&only.node.addr()),

@@ -10,6 +10,7 @@
 
 mod app;
 mod clock;
+mod cluster;
 mod prometheus;
 mod snapshot;
 mod table;
@@ -23,7 +24,8 @@ use crate::error::{Error, Result, Status};
 use crate::output::{Output, Paint, Report};
 use crate::settings::Settings;
 use app::{AppEndpoint, AppView};
-use snapshot::{Sampler, Snapshot};
+use cluster::{Reader, Reading};
+use snapshot::Snapshot;
 
 pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> {
     let format = chosen_format(args, out)?;
@@ -80,18 +82,22 @@ fn once(
     app: Option<&AppEndpoint>,
     out: &Output,
 ) -> Result<Status> {
-    let snapshot = Sampler::new(settings).sample();
+    let reading = Reader::new(settings).read();
+    let snapshot = reading.snapshot();
     let app_view = app.map(AppEndpoint::read);
-    let notes = warnings(&snapshot, app_view.as_ref());
+    let notes = warnings(snapshot, app_view.as_ref());
     for note in &notes {
         out.warn(note);
     }
-    match format {
-        MetricsFormat::Prometheus => {
-            out.print(&prometheus::render(&snapshot, app_view.as_ref()))?
+    match (format, &reading) {
+        (MetricsFormat::Prometheus, Reading::Server(snapshot)) => {
+            out.print(&prometheus::render(snapshot, app_view.as_ref()))?
+        }
+        (MetricsFormat::Prometheus, Reading::Cluster(cluster)) => {
+            out.print(&prometheus::render_cluster(cluster, app_view.as_ref()))?
         }
         _ => out.emit(&MetricsReport {
-            snapshot: &snapshot,
+            reading: &reading,
             app: app_view.as_ref(),
             warnings: &notes,
         })?,
@@ -109,7 +115,7 @@ fn once(
 #[derive(Serialize)]
 struct MetricsReport<'a> {
     #[serde(flatten)]
-    snapshot: &'a Snapshot,
+    reading: &'a Reading,
     #[serde(skip_serializing_if = "Option::is_none")]
     app: Option<&'a AppView>,
     warnings: &'a [String],
@@ -117,11 +123,29 @@ struct MetricsReport<'a> {
 
 impl Report for MetricsReport<'_> {
     fn text(&self, paint: &Paint) -> String {
-        format!(
+        view(self.reading, self.app, None, paint)
+    }
+}
+
+/// The header and the tables of a reading (a cluster's adds a row per node).
+fn view(
+    reading: &Reading,
+    app: Option<&AppView>,
+    rates: Option<&table::Rates>,
+    paint: &Paint,
+) -> String {
+    match reading {
+        Reading::Server(snapshot) => format!(
             "{}\n\n{}",
-            table::header(self.snapshot, paint),
-            table::snapshot(self.snapshot, self.app, None, paint)
-        )
+            table::header(snapshot, paint),
+            table::snapshot(snapshot, app, rates, paint)
+        ),
+        Reading::Cluster(cluster) => format!(
+            "{}\n\n{}\n{}",
+            cluster::header(cluster, paint),
+            table::snapshot(&cluster.totals, app, rates, paint),
+            cluster::nodes_table(cluster, paint)
+        ),
     }
 }
 

@@ -47,9 +47,9 @@ pub struct Snapshot {
     /// Commands imcache itself had sent on its connection before this INFO; they count in the
     /// server's commands_processed and are taken out of the interval's ops/s.
     #[serde(skip)]
-    own_commands: u64,
+    pub(super) own_commands: u64,
     #[serde(skip)]
-    run_id: String,
+    pub(super) run_id: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -89,7 +89,12 @@ pub struct Clients {
 }
 
 impl Snapshot {
-    fn from_info(info: &Info, target: String, taken: Instant, own_commands: u64) -> Snapshot {
+    pub(super) fn from_info(
+        info: &Info,
+        target: String,
+        taken: Instant,
+        own_commands: u64,
+    ) -> Snapshot {
         let count = |name: &str| info.u64(name).unwrap_or(0);
         let text = |name: &str| info.get(name).unwrap_or("unknown").trim().to_string();
         let (hits, misses) = (count("keyspace_hits"), count("keyspace_misses"));
@@ -194,6 +199,15 @@ impl<'a> Sampler<'a> {
         }
     }
 
+    /// A sampler that starts on a connection opened already (its handshake counted).
+    pub fn with_conn(settings: &'a Settings, conn: Conn) -> Self {
+        Sampler {
+            conn: Some(conn),
+            commands_sent: handshake_commands(settings),
+            ..Sampler::new(settings)
+        }
+    }
+
     /// One INFO (after connecting, when there is no connection); never fails: a failure is a
     /// snapshot with `available: false` and the error.
     pub fn sample(&mut self) -> Snapshot {
@@ -216,10 +230,7 @@ impl<'a> Sampler<'a> {
             }
             None => {
                 let conn = connect::open(self.settings)?;
-                // The handshake's PING, AUTH and SELECT count as commands on the server.
-                self.commands_sent += 1
-                    + u64::from(self.settings.password.value.is_some())
-                    + u64::from(self.settings.db.value != 0);
+                self.commands_sent += handshake_commands(self.settings);
                 conn
             }
         };
@@ -257,6 +268,11 @@ impl<'a> Sampler<'a> {
         self.conn = Some(conn);
         Ok((info, before))
     }
+}
+
+/// The handshake's PING, INFO server, AUTH and SELECT count as commands on the server.
+pub fn handshake_commands(settings: &Settings) -> u64 {
+    2 + u64::from(settings.password.value.is_some()) + u64::from(settings.db.value != 0)
 }
 
 /// What happened between two readings of the same server run.

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 
 use super::app::{AppEndpoint, AppView};
-use super::snapshot::{Interval, Sampler, Snapshot, interval_hit_rate};
-use super::{clock, table, warnings};
+use super::cluster::{Reader, Reading};
+use super::snapshot::{Interval, interval_hit_rate};
+use super::{clock, table, view, warnings};
 use crate::cli::MetricsFormat;
 use crate::error::{Error, Kind, Result, Status};
 use crate::interrupt;
@@ -29,7 +30,7 @@ const SLICE: Duration = Duration::from_millis(20);
 #[derive(Serialize)]
 struct Sample<'a> {
     #[serde(flatten)]
-    snapshot: &'a Snapshot,
+    reading: &'a Reading,
     /// Null on the first sample and after a restart or an outage.
     interval: Option<&'a Interval>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -71,14 +72,15 @@ pub fn run(
             View::Lines
         }
     };
-    let mut sampler = Sampler::new(settings);
-    let mut baseline: Option<Snapshot> = None;
+    let mut reader = Reader::new(settings);
+    let mut baseline: Option<Reading> = None;
     let mut history: VecDeque<Option<f64>> = VecDeque::with_capacity(HISTORY);
     let mut told: Vec<String> = Vec::new();
     let mut next_tick = Instant::now();
     let mut taken: u64 = 0;
     loop {
-        let snapshot = sampler.sample();
+        let reading = reader.read();
+        let snapshot = reading.snapshot();
         if interrupt::interrupted() {
             // The sample a Ctrl-C cut short is not an outage.
             return Ok(Status::Success);
@@ -86,24 +88,24 @@ pub fn run(
         taken += 1;
         let interval = baseline
             .as_ref()
-            .and_then(|earlier| Interval::between(earlier, &snapshot));
+            .and_then(|earlier| Interval::between(earlier.snapshot(), snapshot));
         let why_none = match &baseline {
             _ if !snapshot.available => "no reading",
             None => "from the next sample on",
             Some(_) => "counters started again (restart or CONFIG RESETSTAT)",
         };
         if snapshot.available {
-            baseline = Some(snapshot.clone());
+            baseline = Some(reading.clone());
         }
         if history.len() == HISTORY {
             history.pop_front();
         }
         history.push_back(interval_hit_rate(interval.as_ref()));
         let app_view = app.map(AppEndpoint::read);
-        let mut notes = warnings(&snapshot, app_view.as_ref());
+        let mut notes = warnings(snapshot, app_view.as_ref());
         let now = SystemTime::now();
         let sample = Sample {
-            snapshot: &snapshot,
+            reading: &reading,
             interval: interval.as_ref(),
             app: app_view.as_ref(),
             warnings: &notes,
@@ -114,7 +116,7 @@ pub fn run(
             View::JsonLines => out.emit_json_line(&sample)?,
             View::Lines => out.print(&table::line(
                 &clock::local_time_of_day(now),
-                &snapshot,
+                snapshot,
                 interval.as_ref(),
             ))?,
             View::Redraw { lines } => {
@@ -178,17 +180,16 @@ fn frame(
         history: &history,
     };
     let mut text = format!(
-        "{}\n{}\n\n{}",
+        "{}\n{}",
         paint.dim(&format!(
             "every {}s · sample {} · {} · Ctrl-C to stop",
             every.as_secs_f64(),
             sample.sample,
             clock::local_time_of_day(SystemTime::now())
         )),
-        table::header(sample.snapshot, paint),
-        table::snapshot(sample.snapshot, sample.app, Some(&rates), paint),
+        view(sample.reading, sample.app, Some(&rates), paint),
     );
-    if let Some(err) = &sample.snapshot.error {
+    if let Some(err) = &sample.reading.snapshot().error {
         text.push_str(&format!(
             "\n{} {}\n",
             paint.red("unavailable:"),
