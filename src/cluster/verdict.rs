@@ -30,7 +30,11 @@ fn count(n: usize, word: &str) -> String {
 /// `3 masters, 3 replicas`, and `, 1 node down` when one is.
 pub fn shape<T>(survey: &Survey<T>) -> String {
     let (masters, replicas, down) = survey.shape();
-    let mut text = format!("{}, {}", count(masters, "master"), count(replicas, "replica"));
+    let mut text = format!(
+        "{}, {}",
+        count(masters, "master"),
+        count(replicas, "replica")
+    );
     if down > 0 {
         text.push_str(&format!(", {} down", count(down, "node")));
     }
@@ -72,7 +76,10 @@ pub fn reachable<T>(survey: &Survey<T>) -> Check {
         names.join("; ")
     );
     let remove = match down.as_slice() {
-        [(only, _)] => format!("`redis-cli --cluster del-node {} {}`", survey.seed, only.node.id),
+        [(only, _)] => format!(
+            "`redis-cli --cluster del-node {} {}`",
+            survey.seed, only.node.id
+        ),
         _ => String::from("`redis-cli --cluster del-node HOST:PORT NODE_ID`"),
     };
     let check = match serving.is_empty() {

@@ -4,6 +4,7 @@
 //! diff, ask (unless --yes), then commit: file first (backup, atomic write), then one CONFIG SET,
 //! then CONFIG REWRITE. A failure or Ctrl-C after the file was written puts the original back.
 
+mod cluster;
 mod file;
 mod live;
 mod report;
@@ -100,15 +101,7 @@ fn plan_report(
     warnings: Vec<String>,
     dry_run: bool,
 ) -> TuneReport {
-    let live_report = live.map(|l| LiveReport {
-        target: l.settings.target(),
-        config_file: l.config_file.clone(),
-        applied: false,
-        persisted: None,
-        rewrite_error: None,
-        changes: l.changes.clone(),
-        server_args: report::server_args(tuning),
-    });
+    let live_report = live.map(|l| LiveReport::of(l, tuning));
     let changes = match (file, live) {
         (Some(f), _) => f.edit.changes.clone(),
         (None, Some(l)) => l.changes.clone(),
@@ -200,6 +193,7 @@ fn commit(
             shown.applied = true;
             shown.persisted = Some(persisted);
             shown.rewrite_error = rewrite_error;
+            cluster::record(shown, live);
         }
     }
     Ok(status)

@@ -9,11 +9,8 @@ use crate::harness::cluster;
 fn every_run_passes_from_any_node_and_proves_every_master() {
     let c = cluster::shared();
     let _shared = c.share();
-    let masters: std::collections::BTreeSet<String> = c
-        .master_ports()
-        .into_iter()
-        .map(addr)
-        .collect();
+    let masters: std::collections::BTreeSet<String> =
+        c.master_ports().into_iter().map(addr).collect();
     for run in 0..20 {
         // Seeds rotate over all six nodes: a replica is as good an entry point as a master.
         let seed = c.ports[run % c.ports.len()];
@@ -23,7 +20,11 @@ fn every_run_passes_from_any_node_and_proves_every_master() {
         for name in ["nodes", "cluster_state", "slots", "agreement"] {
             assert_eq!(doc.cluster_check(name).status, "pass", "{name}: {doc:#?}");
         }
-        assert!(doc.cluster_check("nodes").detail.contains("all 6 nodes answer"));
+        assert!(
+            doc.cluster_check("nodes")
+                .detail
+                .contains("all 6 nodes answer")
+        );
         let proven: std::collections::BTreeSet<String> = doc
             .per_node("set_get")
             .iter()
@@ -41,19 +42,38 @@ fn every_run_passes_from_any_node_and_proves_every_master() {
 fn the_text_report_groups_the_checks_of_each_master() {
     let c = cluster::shared();
     let _shared = c.share();
-    let run = on(c.seed()).args(["verify"]).env("NO_COLOR", "1").run().success();
+    let run = on(c.seed())
+        .args(["verify"])
+        .env("NO_COLOR", "1")
+        .run()
+        .success();
     for master in c.master_ports() {
-        assert!(run.stdout.contains(&format!("node {}\n", addr(master))), "{}", run.stdout);
+        assert!(
+            run.stdout.contains(&format!("node {}\n", addr(master))),
+            "{}",
+            run.stdout
+        );
     }
     assert!(run.stdout.contains("a cluster node"), "{}", run.stdout);
-    assert!(run.stdout.contains("is usable as a cache"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("is usable as a cache"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn a_database_other_than_0_is_exit_2() {
     let c = cluster::shared();
-    let run = on(c.seed()).args(["-n", "1", "verify", "--json"]).run().code(2);
-    assert!(run.stdout.contains("a cluster has only database 0"), "{}", run.stdout);
+    let run = on(c.seed())
+        .args(["-n", "1", "verify", "--json"])
+        .run()
+        .code(2);
+    assert!(
+        run.stdout.contains("a cluster has only database 0"),
+        "{}",
+        run.stdout
+    );
     // Also when the cluster is only declared (a server that hides INFO).
     let run = on(c.seed())
         .args(["verify"])
@@ -61,7 +81,12 @@ fn a_database_other_than_0_is_exit_2() {
         .env("REDIS_DB", "3")
         .run()
         .code(2);
-    assert!(run.stdout.contains("env REDIS_DB: database 3"), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("env REDIS_DB: database 3"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
 }
 
 #[test]
@@ -87,7 +112,12 @@ fn the_cluster_flag_on_a_single_server_is_exit_2() {
         .args(["--cluster", "verify"])
         .run()
         .code(2);
-    assert!(run.stdout.contains("is not a cluster node"), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("is not a cluster node"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
 }
 
 use crate::harness::Imcache;

@@ -188,7 +188,14 @@ impl Cluster {
         text.lines()
             .filter_map(|line| {
                 let f: Vec<&str> = line.split_whitespace().collect();
-                let port = f.get(1)?.split('@').next()?.rsplit_once(':')?.1.parse().ok()?;
+                let port = f
+                    .get(1)?
+                    .split('@')
+                    .next()?
+                    .rsplit_once(':')?
+                    .1
+                    .parse()
+                    .ok()?;
                 Some(NodeLine {
                     id: f[0].to_string(),
                     port,
@@ -209,7 +216,12 @@ impl Cluster {
             .into_iter()
             .filter(|n| n.master && !n.slots.is_empty())
             .collect();
-        masters.sort_by_key(|m| m.slots[0].split('-').next().and_then(|s| s.parse::<u16>().ok()));
+        masters.sort_by_key(|m| {
+            m.slots[0]
+                .split('-')
+                .next()
+                .and_then(|s| s.parse::<u16>().ok())
+        });
         masters
     }
 
@@ -217,7 +229,12 @@ impl Cluster {
     pub fn replica_of(&self, master: u16) -> NodeLine {
         let port = self.alive().find(|p| *p != master).expect("a running node");
         let seen = self.nodes_seen_by(port);
-        let id = seen.iter().find(|n| n.port == master).expect("the master").id.clone();
+        let id = seen
+            .iter()
+            .find(|n| n.port == master)
+            .expect("the master")
+            .id
+            .clone();
         seen.into_iter()
             .find(|n| n.master_id.as_deref() == Some(id.as_str()))
             .expect("the master has a replica")
@@ -239,7 +256,10 @@ impl Cluster {
     pub fn wait_until(&self, what: &str, done: impl Fn(&Cluster) -> bool) {
         let started = Instant::now();
         while !done(self) {
-            assert!(started.elapsed() < PATIENCE, "the cluster never reached: {what}");
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the cluster never reached: {what}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -272,9 +292,22 @@ impl SharedCluster {
     pub fn master_ports(&self) -> Vec<u16> {
         let text: String = self.query(self.seed(), &["CLUSTER", "NODES"]);
         text.lines()
-            .filter(|l| l.split_whitespace().nth(2).is_some_and(|f| f.contains("master")))
+            .filter(|l| {
+                l.split_whitespace()
+                    .nth(2)
+                    .is_some_and(|f| f.contains("master"))
+            })
             .filter(|l| l.split_whitespace().count() > 8)
-            .filter_map(|l| l.split_whitespace().nth(1)?.split('@').next()?.rsplit_once(':')?.1.parse().ok())
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .nth(1)?
+                    .split('@')
+                    .next()?
+                    .rsplit_once(':')?
+                    .1
+                    .parse()
+                    .ok()
+            })
             .collect()
     }
 
@@ -303,7 +336,17 @@ pub fn shared() -> &'static SharedCluster {
                 // A user that may not run INFO, as some managed services hand out.
                 let _: () = cluster.query(
                     port,
-                    &["ACL", "SETUSER", "noinfo", "on", ">noinfo-pass", "~*", "&*", "+@all", "-info"],
+                    &[
+                        "ACL",
+                        "SETUSER",
+                        "noinfo",
+                        "on",
+                        ">noinfo-pass",
+                        "~*",
+                        "&*",
+                        "+@all",
+                        "-info",
+                    ],
                 );
             }
             let _ = tx.send(cluster.ports());

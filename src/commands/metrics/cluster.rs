@@ -12,9 +12,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::snapshot::{
-    Clients, Keys, Memory, Sampler, ServerView, Snapshot, handshake_commands,
-};
+use super::snapshot::{Clients, Keys, Memory, Sampler, ServerView, Snapshot, handshake_commands};
 use super::units::{self, hit_rate, percent};
 use crate::cluster::{self, Role, Survey};
 use crate::connect::{self, Conn, Mode};
@@ -190,7 +188,9 @@ fn state(survey: &Survey) -> ClusterState {
     let (masters, replicas, down) = survey.shape();
     let lost = cluster::unserved(survey)
         .into_iter()
-        .fold(cluster::Slots::default(), |all, (slots, _)| all.union(&slots));
+        .fold(cluster::Slots::default(), |all, (slots, _)| {
+            all.union(&slots)
+        });
     ClusterState {
         state: match states.as_slice() {
             [] => String::from("unknown"),

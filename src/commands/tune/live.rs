@@ -2,7 +2,8 @@
 //! keys) are read in one round trip; the change is ONE `CONFIG SET` of all three values, so a
 //! value the server refuses changes nothing; the values are read back with CONFIG GET; then
 //! CONFIG REWRITE saves them when the server has a config file. Redis 6 takes one value per
-//! CONFIG SET: there each is set in turn and the earlier ones are put back if one fails.
+//! CONFIG SET: there each is set in turn and the earlier ones are put back if one fails. On a
+//! Redis Cluster every node gets the same plan (`cluster.rs`).
 
 use std::path::Path;
 
@@ -10,7 +11,7 @@ use redis::Value;
 use serde::Serialize;
 
 use crate::cli::ConnArgs;
-use crate::connect::{self, Conn};
+use crate::connect::{self, Conn, Mode};
 use crate::error::{Error, Result};
 use crate::info::Info;
 use crate::redis_conf::{Change, SaveRules, Tuning, parse_policy};
@@ -20,7 +21,7 @@ const DIRECTIVES: [&str; 3] = ["maxmemory", "maxmemory-policy", "save"];
 
 pub struct LivePlan {
     pub settings: Settings,
-    conn: Conn,
+    pub(super) conn: Conn,
     /// CONFIG GET of maxmemory, maxmemory-policy and save, as the server shows them.
     pub old: [String; 3],
     pub changes: Vec<Change>,
@@ -28,6 +29,11 @@ pub struct LivePlan {
     pub config_file: Option<String>,
     pub dir: Option<String>,
     pub info: Info,
+    /// On a cluster, the plan of every node of its table (this plan then only reads the node
+    /// the settings name, and applies nothing itself); empty for a single server.
+    pub nodes: Vec<LivePlan>,
+    /// Where a node's change was kept, once applied (a cluster's report shows each node's).
+    pub persisted: Option<(Persisted, Option<String>)>,
 }
 
 /// Where the live change is kept after it is applied.
@@ -45,10 +51,20 @@ pub enum Persisted {
 }
 
 impl LivePlan {
-    /// Connects and reads the current values; changes nothing.
+    /// Connects and reads the current values (of every node, on a cluster); changes nothing.
     pub fn gather(conn_args: &ConnArgs, tuning: &Tuning) -> Result<LivePlan> {
         let settings = Settings::resolve(conn_args, &process_env)?;
-        let mut conn = connect::open(&settings)?;
+        let conn = connect::open(&settings)?;
+        let cluster = conn.mode == Mode::Cluster;
+        let mut plan = Self::read(settings, conn, tuning)?;
+        if cluster {
+            super::cluster::gather_nodes(&mut plan, tuning)?;
+        }
+        Ok(plan)
+    }
+
+    /// The current values of the server on this connection.
+    pub fn read(settings: Settings, mut conn: Conn, tuning: &Tuning) -> Result<LivePlan> {
         let mut pipe = redis::pipe();
         for name in DIRECTIVES.iter().chain(&["dir"]) {
             pipe.cmd("CONFIG").arg("GET").arg(*name);
@@ -77,11 +93,16 @@ impl LivePlan {
             dir: config_value(&replies[3]),
             info,
             settings,
+            nodes: Vec::new(),
+            persisted: None,
         })
     }
 
     /// Applies all three values, then reads them back.
     pub fn apply(&mut self, tuning: &Tuning) -> Result<()> {
+        if !self.nodes.is_empty() {
+            return super::cluster::apply(&mut self.nodes, tuning);
+        }
         let new = values(tuning);
         let major = self
             .info
@@ -103,6 +124,9 @@ impl LivePlan {
     /// CONFIG REWRITE when the server has a config file, unless it is the `--config` file,
     /// which already holds the values (a rewrite would rearrange it).
     pub fn persist(&mut self, edited: Option<&Path>) -> (Persisted, Option<String>) {
+        if !self.nodes.is_empty() {
+            return super::cluster::persist(&mut self.nodes, edited);
+        }
         let Some(file) = &self.config_file else {
             return (Persisted::UntilRestart, None);
         };
@@ -128,6 +152,12 @@ impl LivePlan {
     /// Best effort, on a fresh connection (the old one may be cut mid-reply): the values the
     /// server had before (Ctrl-C, or a failure after the change).
     pub fn undo(&mut self) -> bool {
+        if !self.nodes.is_empty() {
+            return self
+                .nodes
+                .iter_mut()
+                .fold(true, |all, node| node.undo() && all);
+        }
         let Ok(conn) = connect::open(&self.settings) else {
             return false;
         };

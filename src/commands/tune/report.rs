@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::output::{CheckStatus, Paint, Report};
 use crate::redis_conf::{Change, Tuning};
 
-use super::live::Persisted;
+use super::live::{LivePlan, Persisted};
 
 #[derive(Serialize)]
 pub struct TuneReport {
@@ -46,9 +46,39 @@ pub struct LiveReport {
     /// Why CONFIG REWRITE failed, when it did.
     pub rewrite_error: Option<String>,
     pub changes: Vec<Change>,
+    /// The node of a cluster this part is about (`host:port`); absent for a single server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// On a cluster, every node's own part (the fields above then sum them up).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<LiveReport>,
     /// The redis-server arguments that give the same values (for a server without a file).
     #[serde(skip)]
     pub server_args: String,
+}
+
+impl LiveReport {
+    /// The plan's part, before anything is applied.
+    pub fn of(plan: &LivePlan, tuning: &Tuning) -> Self {
+        LiveReport {
+            target: plan.settings.target(),
+            config_file: plan.config_file.clone(),
+            applied: false,
+            persisted: None,
+            rewrite_error: None,
+            changes: plan.changes.clone(),
+            node: None,
+            nodes: plan
+                .nodes
+                .iter()
+                .map(|node| LiveReport {
+                    node: Some(node.settings.address()),
+                    ..LiveReport::of(node, tuning)
+                })
+                .collect(),
+            server_args: server_args(tuning),
+        }
+    }
 }
 
 /// `maxmemory 256mb, maxmemory-policy allkeys-lru, save 900 1 ...`.
@@ -102,21 +132,25 @@ pub fn colour_diff(diff: &str, paint: &Paint) -> String {
         .collect()
 }
 
-fn change_lines(changes: &[Change]) -> String {
-    let width = changes.iter().map(|c| c.directive.len()).max().unwrap_or(0);
-    let shown = |value: &Option<String>| match value.as_deref() {
+/// A directive's value as shown: `(not set)`, `""` for empty, else the value.
+pub fn shown_value(value: Option<&str>) -> String {
+    match value {
         None => "(not set)".to_string(),
         Some("") => "\"\"".to_string(),
         Some(v) => v.to_string(),
-    };
+    }
+}
+
+fn change_lines(changes: &[Change]) -> String {
+    let width = changes.iter().map(|c| c.directive.len()).max().unwrap_or(0);
     changes
         .iter()
         .map(|c| {
             format!(
                 "  {:width$}  {} -> {}\n",
                 c.directive,
-                shown(&c.old),
-                shown(&Some(c.new.clone()))
+                shown_value(c.old.as_deref()),
+                shown_value(Some(&c.new))
             )
         })
         .collect()
@@ -143,6 +177,9 @@ impl TuneReport {
 }
 
 fn would_change(live: &LiveReport, paint: &Paint) -> String {
+    if !live.nodes.is_empty() {
+        return super::cluster::text(live, true, paint);
+    }
     format!(
         "{} {} would change (one CONFIG SET):\n{}",
         paint.symbol(CheckStatus::Skip),
@@ -198,6 +235,9 @@ fn live_text(live: &LiveReport, report: &TuneReport, paint: &Paint) -> String {
     if report.dry_run {
         text.push_str(&would_change(live, paint));
         return text;
+    }
+    if !live.nodes.is_empty() {
+        return super::cluster::text(live, false, paint);
     }
     if live.applied {
         text.push_str(&format!(

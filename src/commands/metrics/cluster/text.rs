@@ -12,7 +12,11 @@ pub fn header(snapshot: &ClusterSnapshot, paint: &Paint) -> String {
     let totals = &snapshot.totals;
     let c = &snapshot.cluster;
     if c.via.is_empty() {
-        return format!("{}  {}", paint.bold(&totals.target), paint.red("unavailable"));
+        return format!(
+            "{}  {}",
+            paint.bold(&totals.target),
+            paint.red("unavailable")
+        );
     }
     let state = match c.state.as_str() {
         "ok" => paint.green("ok"),
@@ -25,7 +29,13 @@ pub fn header(snapshot: &ClusterSnapshot, paint: &Paint) -> String {
     let server = totals
         .server
         .as_ref()
-        .map(|s| format!(" (Redis {}, up {})", s.version, units::uptime(s.uptime_seconds)))
+        .map(|s| {
+            format!(
+                " (Redis {}, up {})",
+                s.version,
+                units::uptime(s.uptime_seconds)
+            )
+        })
         .unwrap_or_default();
     let down = match c.nodes_down {
         0 => String::new(),
@@ -42,8 +52,15 @@ pub fn header(snapshot: &ClusterSnapshot, paint: &Paint) -> String {
 /// A row per node, then the cluster's slot counts.
 pub fn nodes_table(snapshot: &ClusterSnapshot, paint: &Paint) -> String {
     let mut table = Table::default();
-    let title = ["node", "role", "slots", "keys", "memory", "hits", "misses", "hit rate", "ops/s"];
-    table.row(title.iter().map(|t| painted(*t, |t| paint.dim(t))).collect());
+    let title = [
+        "node", "role", "slots", "keys", "memory", "hits", "misses", "hit rate", "ops/s",
+    ];
+    table.row(
+        title
+            .iter()
+            .map(|t| painted(*t, |t| paint.dim(t)))
+            .collect(),
+    );
     for node in &snapshot.nodes {
         let role = match &node.master {
             Some(master) => format!("replica of {master}"),
