@@ -63,6 +63,7 @@ impl EnvReport {
             row("cert", &s.cert, shown_path(&s.cert.value)),
             row("key", &s.key, shown_path(&s.key.value)),
             row("socket", &s.socket, shown_path(&s.socket.value)),
+            row("cluster", &s.cluster, s.cluster.value.to_string()),
         ]
     }
 
@@ -93,6 +94,7 @@ impl EnvReport {
                 "cert": entry(json!(s.cert.value), &s.cert.source),
                 "key": entry(json!(s.key.value), &s.key.source),
                 "socket": entry(json!(s.socket.value), &s.socket.source),
+                "cluster": entry(json!(s.cluster.value), &s.cluster.source),
             },
             "insecure": s.insecure,
             "timeout_ms": s.timeout.as_millis() as u64,
@@ -111,6 +113,9 @@ impl EnvReport {
         }
         if s.tls.value {
             text.push_str("REDIS_TLS=true\n");
+        }
+        if s.cluster.value {
+            text.push_str("REDIS_CLUSTER=true\n");
         }
         let paths = [
             ("REDIS_CACERT", &s.cacert.value),

@@ -146,14 +146,27 @@ impl Cluster {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        self.wait_until("every node says cluster_state:ok with all 6 nodes", |c| {
-            c.alive().all(|port| {
-                let info = c.cluster_info(port);
-                info.contains("cluster_state:ok")
-                    && info.contains("cluster_known_nodes:6")
-                    && info.contains("cluster_slots_ok:16384")
-            })
-        });
+        self.wait_until(
+            "every node says cluster_state:ok and sees 3 masters and 3 replicas in sync",
+            |c| {
+                c.alive().all(|port| {
+                    let info = c.cluster_info(port);
+                    let seen = c.nodes_seen_by(port);
+                    let replication: String = c.query(port, &["INFO", "replication"]);
+                    info.contains("cluster_state:ok")
+                        && info.contains("cluster_known_nodes:6")
+                        && info.contains("cluster_slots_ok:16384")
+                        && seen
+                            .iter()
+                            .filter(|n| n.master && !n.slots.is_empty())
+                            .count()
+                            == 3
+                        && seen.iter().filter(|n| n.master_id.is_some()).count() == 3
+                        && (replication.contains("role:master")
+                            || replication.contains("master_link_status:up"))
+                })
+            },
+        );
     }
 
     /// The ports of the nodes still running, in the order they were started.

@@ -1,6 +1,6 @@
 //! The last step: the proven connection goes into `.env` as the app reads it (REDIS_HOST,
-//! REDIS_PORT, REDIS_DB, REDIS_PASSWORD, and REDIS_USERNAME / REDIS_TLS / REDIS_CACERT when
-//! used). A REDIS_URL there would override these parts, so it goes; so do the optional keys this
+//! REDIS_PORT, REDIS_DB, REDIS_PASSWORD, and REDIS_USERNAME / REDIS_TLS / REDIS_CACERT /
+//! REDIS_CLUSTER when used). A REDIS_URL there would override these parts, so it goes; so do the optional keys this
 //! connection does not use. Worked out before anything runs (is there a change to ask about?),
 //! committed only after the verify checks passed.
 
@@ -43,6 +43,10 @@ pub fn updates(settings: &Settings) -> Result<Vec<Update>> {
         optional("REDIS_USERNAME", settings.user.value.clone()),
         optional("REDIS_TLS", settings.tls.value.then(|| "true".to_string())),
         optional("REDIS_CACERT", cacert),
+        optional(
+            "REDIS_CLUSTER",
+            settings.cluster.value.then(|| "true".to_string()),
+        ),
         Update::remove("REDIS_URL"),
     ])
 }
