@@ -71,7 +71,7 @@ _imcache() {
 
     case "${cmd}" in
         imcache)
-            opts="-u -H -p -n -s -q -v -h -V --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version setup verify metrics tune doctor env completions help"
+            opts="-u -H -p -n -s -q -v -h -V --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --cluster --insecure --timeout --env-file --json --color --quiet --verbose --help --version setup verify metrics tune doctor env completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -153,7 +153,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__completions)
-            opts="-u -H -p -n -s -q -v -h -V --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-u -H -p -n -s -q -v -h -V --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --cluster --insecure --timeout --env-file --json --color --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,7 +235,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__doctor)
-            opts="-u -H -p -n -s -q -v -h -V --health-url --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
+            opts="-u -H -p -n -s -q -v -h -V --health-url --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --cluster --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -321,7 +321,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__env)
-            opts="-u -H -p -n -s -q -v -h -V --format --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
+            opts="-u -H -p -n -s -q -v -h -V --format --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --cluster --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,7 +533,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__metrics)
-            opts="-u -H -p -n -s -q -v -h -V --watch --count --format --app-url --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
+            opts="-u -H -p -n -s -q -v -h -V --watch --count --format --app-url --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --cluster --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -631,7 +631,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__setup)
-            opts="-y -u -H -p -n -s -q -v -h -V --dry-run --yes --name --image --expose --require-pass --wait --no-env --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version auto docker brew apt cloud"
+            opts="-y -u -H -p -n -s -q -v -h -V --dry-run --yes --name --image --expose --require-pass --wait --no-env --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --cluster --insecure --timeout --env-file --json --color --quiet --verbose --help --version auto docker brew apt cloud"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -725,7 +725,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__tune)
-            opts="-y -u -H -p -n -s -q -v -h -V --config --live --profile --maxmemory --policy --save --no-save --dry-run --yes --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
+            opts="-y -u -H -p -n -s -q -v -h -V --config --live --profile --maxmemory --policy --save --no-save --dry-run --yes --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --cluster --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -827,7 +827,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__verify)
-            opts="-u -H -p -n -s -q -v -h -V --wait --health-url --ttl --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
+            opts="-u -H -p -n -s -q -v -h -V --wait --health-url --ttl --url --host --port --db --user --askpass --tls --cacert --cert --key --socket --cluster --insecure --timeout --env-file --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imcache_global_optspecs
-    string join \n u/url= H/host= p/port= n/db= user= askpass tls cacert= cert= key= s/socket= insecure timeout= env-file= json color= q/quiet v/verbose h/help V/version
+    string join \n u/url= H/host= p/port= n/db= user= askpass tls cacert= cert= key= s/socket= cluster insecure timeout= env-file= json color= q/quiet v/verbose h/help V/version
 end
 
 function __fish_imcache_needs_command
@@ -40,6 +40,7 @@ always\t''
 never\t''"
 complete -c imcache -n "__fish_imcache_needs_command" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file; there is no --password flag: it would show in `ps`)'
 complete -c imcache -n "__fish_imcache_needs_command" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_needs_command" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_needs_command" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_needs_command" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_needs_command" -s q -l quiet -d 'Print only problems and results'
@@ -78,6 +79,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand setup" -l require-pass -
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l no-env -d 'Do not write the .env file'
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file; there is no --password flag: it would show in `ps`)'
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand setup" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -s q -l quiet -d 'Print only problems and results'
@@ -103,6 +105,7 @@ always\t''
 never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file; there is no --password flag: it would show in `ps`)'
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand verify" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -s q -l quiet -d 'Print only problems and results'
@@ -131,6 +134,7 @@ always\t''
 never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file; there is no --password flag: it would show in `ps`)'
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s q -l quiet -d 'Print only problems and results'
@@ -170,6 +174,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand tune" -l dry-run -d 'Sho
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s y -l yes -d 'Write without asking (needed without a terminal)'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file; there is no --password flag: it would show in `ps`)'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s q -l quiet -d 'Print only problems and results'
@@ -193,6 +198,7 @@ always\t''
 never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file; there is no --password flag: it would show in `ps`)'
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s q -l quiet -d 'Print only problems and results'
@@ -218,6 +224,7 @@ always\t''
 never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file; there is no --password flag: it would show in `ps`)'
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand env" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand env" -s q -l quiet -d 'Print only problems and results'
@@ -240,6 +247,7 @@ always\t''
 never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file; there is no --password flag: it would show in `ps`)'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand completions" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s q -l quiet -d 'Print only problems and results'
