@@ -53,12 +53,6 @@ impl Slots {
         self.0.is_empty()
     }
 
-    pub fn contains(&self, slot: u16) -> bool {
-        self.0
-            .iter()
-            .any(|(start, end)| (*start..=*end).contains(&slot))
-    }
-
     /// The slots of `self` that are not in `other`.
     pub fn minus(&self, other: &Slots) -> Slots {
         let mut left = Vec::new();
@@ -87,6 +81,7 @@ impl Slots {
     }
 
     /// The slots in both sets.
+    #[cfg(test)]
     pub fn intersect(&self, other: &Slots) -> Slots {
         self.minus(&self.minus(other))
     }

@@ -1,7 +1,10 @@
-//! A cluster that loses a master: before its replica takes over, verify and doctor fail and name
+//! A frozen replica is named within the timeout and Ctrl-C ends the wait for it at once. A
+//! cluster that loses a master: before its replica takes over, verify and doctor fail and name
 //! it and its slots; after the failover verify passes again and doctor warns of the master that
 //! has no replica left; a watch follows the cluster through all of it; and when the whole shard
 //! is gone, doctor names the slots nobody serves and metrics says the cluster's state.
+
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -22,7 +25,49 @@ fn a_dead_master_is_named_before_its_failover_and_missed_after_it() {
     let replica = c.replica_of(victim).port;
     // The replica must not take over on its own while the "before" checks run; the failover is
     // asked for below (a manual failover is still allowed).
-    let _: () = c.query(replica, &["CONFIG", "SET", "cluster-replica-no-failover", "yes"]);
+    let _: () = c.query(
+        replica,
+        &["CONFIG", "SET", "cluster-replica-no-failover", "yes"],
+    );
+
+    // A frozen node costs one --timeout, in parallel with the others, and is named.
+    let frozen = c.replica_of(seed).port;
+    c.pause(frozen);
+    let run = on(seed)
+        .args(["verify", "--json", "--timeout", "1s"])
+        .run()
+        .success();
+    assert!(
+        run.took < Duration::from_millis(1900),
+        "took {:?}",
+        run.took
+    );
+    let doc: Doc = run.json();
+    let nodes = doc.cluster_check("nodes");
+    assert_eq!(nodes.status, "warn", "a replica serves no slots: {nodes:?}");
+    assert_eq!(nodes.node.as_deref(), Some(addr(frozen).as_str()));
+    assert!(
+        nodes.detail.contains("no answer from") && nodes.detail.contains("within 1s"),
+        "{nodes:?}"
+    );
+    let waiting = on(seed)
+        .args(["verify", "--json", "--timeout", "30s"])
+        .spawn();
+    waiting.wait_for_handler();
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Instant::now();
+    waiting.signal(libc::SIGINT);
+    let run = waiting.wait();
+    assert_eq!(run.code, 130, "{}{}", run.stdout, run.stderr);
+    assert!(
+        sent.elapsed() < Duration::from_millis(500),
+        "took {:?}",
+        sent.elapsed()
+    );
+    let error: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(error["error"]["kind"], "interrupted");
+    c.resume(frozen);
+
     let watch = on(seed)
         .args(["metrics", "--watch", "0.2", "--json"])
         .spawn();
@@ -111,7 +156,7 @@ fn a_dead_master_is_named_before_its_failover_and_missed_after_it() {
     assert_eq!(replicas.node.as_deref(), Some(addr(replica).as_str()));
 
     // The watch saw the cluster before, during and after.
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::thread::sleep(Duration::from_millis(500));
     watch.signal(libc::SIGINT);
     let run = watch.wait();
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -150,7 +195,7 @@ fn a_dead_master_is_named_before_its_failover_and_missed_after_it() {
     let slots = doctor.cluster_check("slots");
     assert_eq!(slots.status, "fail");
     assert!(
-        slots.detail.contains(&format!("5461 of 16384 slots")),
+        slots.detail.contains("5461 of 16384 slots"),
         "{}",
         slots.detail
     );

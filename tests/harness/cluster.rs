@@ -256,6 +256,23 @@ impl Cluster {
             .expect("the master has a replica")
     }
 
+    /// Freezes one node (SIGSTOP): it accepts connections in the kernel but never answers.
+    pub fn pause(&mut self, port: u16) {
+        self.running(port).pause();
+    }
+
+    pub fn resume(&mut self, port: u16) {
+        self.running(port).resume();
+    }
+
+    fn running(&mut self, port: u16) -> &mut RedisServer {
+        self.nodes
+            .iter_mut()
+            .flatten()
+            .find(|n| n.port == port)
+            .expect("a running node on that port")
+    }
+
     /// SIGKILL one node (it stays in the others' node tables).
     pub fn kill(&mut self, port: u16) {
         let slot = self

@@ -413,7 +413,7 @@ impl<'a> ClusterSampler<'a> {
 #[serde(untagged)]
 pub enum Reading {
     Server(Snapshot),
-    Cluster(Box<ClusterSnapshot>),
+    Cluster(ClusterSnapshot),
 }
 
 impl Reading {
@@ -448,7 +448,7 @@ impl<'a> Reader<'a> {
 
     pub fn read(&mut self) -> Reading {
         if let Some(cluster) = &mut self.cluster {
-            return Reading::Cluster(Box::new(cluster.sample()));
+            return Reading::Cluster(cluster.sample());
         }
         if let Some(server) = &mut self.server {
             return Reading::Server(server.sample());
@@ -459,7 +459,7 @@ impl<'a> Reader<'a> {
                 let cluster = self
                     .cluster
                     .insert(ClusterSampler::new(self.settings, Some(conn)));
-                Reading::Cluster(Box::new(cluster.sample()))
+                Reading::Cluster(cluster.sample())
             }
             Ok(conn) => Reading::Server(
                 self.server

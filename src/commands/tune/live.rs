@@ -153,10 +153,12 @@ impl LivePlan {
     /// server had before (Ctrl-C, or a failure after the change).
     pub fn undo(&mut self) -> bool {
         if !self.nodes.is_empty() {
-            return self
-                .nodes
-                .iter_mut()
-                .fold(true, |all, node| node.undo() && all);
+            // Every node is put back, even after one could not be.
+            let mut all = true;
+            for node in &mut self.nodes {
+                all &= node.undo();
+            }
+            return all;
         }
         let Ok(conn) = connect::open(&self.settings) else {
             return false;
