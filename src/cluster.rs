@@ -13,6 +13,6 @@ mod verdict;
 
 pub use health::findings;
 pub use slots::{SLOT_COUNT, Slots, probe_tag};
-pub use survey::{Survey, Surveyed, survey};
-pub use topology::Role;
+pub use survey::{Ask, Survey, Surveyed, survey};
+pub use topology::{Node, Role};
 pub use verdict::{checks, unserved};

@@ -77,7 +77,13 @@ impl Mode {
 
 /// Opens a connection as the settings say, or explains why it cannot be opened.
 pub fn open(settings: &Settings) -> Result<Conn> {
-    let mut conn = open_keeping_ping_error(settings)?;
+    open_with(settings, &[]).map(|(conn, _)| conn)
+}
+
+/// Like `open`, with more commands in the handshake's round trip (a cluster's nodes are asked
+/// for their view at once); their replies, error replies included, come back in order.
+pub fn open_with(settings: &Settings, more: &[redis::Cmd]) -> Result<(Conn, Vec<Value>)> {
+    let (mut conn, more) = handshake(settings, more)?;
     if let Value::ServerError(err) = &conn.ping_reply {
         return Err(classify_reply(
             err.code(),
@@ -88,7 +94,7 @@ pub fn open(settings: &Settings) -> Result<Conn> {
     if conn.mode == Mode::Sentinel {
         return Err(sentinel_is_not_a_cache(&mut conn.con, settings));
     }
-    Ok(conn)
+    Ok((conn, more))
 }
 
 /// A Sentinel answers PING but stores nothing: say what it monitors and how to reach that.
@@ -124,6 +130,11 @@ fn sentinel_is_not_a_cache(con: &mut Link, settings: &Settings) -> Error {
 /// `ping_reply` instead of failing the open: Redis refuses PING while its snapshots fail, yet the
 /// connection answers INFO, which doctor needs to say why.
 pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
+    handshake(settings, &[]).map(|(conn, _)| conn)
+}
+
+/// Connects, then AUTH, SELECT, PING, INFO server and `more` in one round trip.
+fn handshake(settings: &Settings, more: &[redis::Cmd]) -> Result<(Conn, Vec<Value>)> {
     if settings.cluster.value && settings.db.value != 0 {
         return Err(only_database_zero(settings));
     }
@@ -154,12 +165,16 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
     }
     pipe.cmd("PING");
     pipe.cmd("INFO").arg("server");
+    for cmd in more {
+        pipe.add_command(cmd.clone());
+    }
     let started = Instant::now();
-    let replies: Vec<Value> = pipe
+    let mut replies: Vec<Value> = pipe
         .ignore_errors()
         .query::<Vec<Value>>(&mut con)
         .map_err(|err| classify(&err, settings))?;
     let handshake_time = started.elapsed();
+    let more = replies.split_off(replies.len().saturating_sub(more.len()));
     let mut replies = replies.into_iter();
     let mode = match Mode::of(&replies.next_back().unwrap_or(Value::Nil)) {
         // --cluster (REDIS_CLUSTER) stands in for an INFO that cannot be read.
@@ -179,13 +194,14 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
             ));
         }
     }
-    Ok(Conn {
+    let conn = Conn {
         con,
         ping_reply,
         mode,
         connect_time,
         handshake_time,
-    })
+    };
+    Ok((conn, more))
 }
 
 fn only_database_zero(settings: &Settings) -> Error {

@@ -1,10 +1,14 @@
 //! The whole cluster read at once: the node table from the seed, then every node in its own
 //! thread (its own connection, with the seed's credentials and TLS, and its own `--timeout`
 //! budget), so a survey takes about as long as the slowest node, not the sum of all of them.
-//! Each node is asked for its own view (`CLUSTER NODES`) and its INFO in one round trip; a
-//! command may add its own work on the same connection (verify's data checks, doctor's checks).
+//! Each node is asked for its view (`CLUSTER NODES`, `CLUSTER INFO`, and INFO when asked) in
+//! the round trip of its handshake, together with the command's own first commands (verify's
+//! probe of a master), so a node costs one round trip; the command may then go on on the same
+//! connection (doctor's checks). The seed's own node is read on the seed's connection.
 
-use redis::Value;
+use std::time::{Duration, Instant};
+
+use redis::{Cmd, Value};
 
 use super::topology::{self, Node, Role};
 use crate::connect::{self, Conn};
@@ -32,6 +36,22 @@ impl NodeState {
     pub fn myself(&self) -> Option<&Node> {
         self.view.iter().find(|n| n.myself)
     }
+}
+
+/// What each node is asked beside its view of the cluster.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// `CLUSTER NODES` and `CLUSTER INFO` only (verify, tune).
+    Topology,
+    /// Also INFO, for the figures of every node (metrics, doctor).
+    Info,
+}
+
+/// The replies to a command's own first commands, and the time of the round trip that carried
+/// them.
+pub struct Answers {
+    pub replies: Vec<Value>,
+    pub took: Duration,
 }
 
 /// One node of the table and what came of asking it.
@@ -82,36 +102,54 @@ impl<T> Survey<T> {
     }
 }
 
-/// Reads the node table from `seed`, then every node at once; `extra` runs on each node that
-/// answered, on its connection, in its thread.
+/// Reads the node table from `seed`, then every node at once: each node's view, and the
+/// commands `first` gives for it, go in the round trip of its handshake; `extra` gets their
+/// replies on the node's connection, in its thread.
 pub fn survey<T: Send>(
     settings: &Settings,
     seed: &mut Conn,
-    extra: impl Fn(&Node, &Settings, Conn) -> T + Sync,
+    ask: Ask,
+    first: impl Fn(&Node) -> Vec<Cmd> + Sync,
+    extra: impl Fn(&Node, &Settings, &mut Conn, Answers) -> T + Sync,
 ) -> Result<Survey<T>> {
-    let (nodes, source) = discover(settings, seed)?;
-    let extra = &extra;
+    let (nodes, source, seed_id) = discover(settings, seed)?;
+    let (first, extra) = (&first, &extra);
+    let mut seed = Some(seed);
     let nodes = std::thread::scope(|scope| {
         let handles: Vec<_> = nodes
             .into_iter()
             .map(|node| {
+                let reused = seed.take_if(|_| seed_id.as_deref() == Some(node.id.as_str()));
                 scope.spawn(move || {
                     let settings = settings.for_node(&node.host, node.port);
-                    let opened = match node.has_address() {
-                        true => connect::open(&settings),
-                        false => Err(Error::unreachable(format!(
+                    let mut commands = state_commands(ask);
+                    let asked = commands.len();
+                    commands.extend(first(&node));
+                    let mut opened = None;
+                    let sent = Instant::now();
+                    let answered = match (reused, node.has_address()) {
+                        (Some(conn), _) => send(&settings, conn, &commands)
+                            .map(|replies| (conn, replies, sent.elapsed())),
+                        (None, true) => {
+                            connect::open_with(&settings, &commands).map(|(conn, replies)| {
+                                let took = conn.handshake_time;
+                                (opened.insert(conn), replies, took)
+                            })
+                        }
+                        (None, false) => Err(Error::unreachable(format!(
                             "node {} has no address (noaddr)",
                             node.id
                         ))),
                     };
-                    let read = opened.and_then(|mut conn| {
-                        let state = read_state(&settings, &mut conn)?;
-                        Ok((state, conn))
-                    });
-                    let (state, extra) = match read {
-                        Ok((state, conn)) => {
-                            let extra = extra(&node, &settings, conn);
-                            (Ok(state), Some(extra))
+                    let (state, extra) = match answered {
+                        Ok((conn, mut replies, took)) => {
+                            let work = replies.split_off(asked.min(replies.len()));
+                            let state = read_state(&settings, replies);
+                            let answers = Answers {
+                                replies: work,
+                                took,
+                            };
+                            (Ok(state), Some(extra(&node, &settings, conn, answers)))
                         }
                         Err(err) => (Err(err), None),
                     };
@@ -136,18 +174,39 @@ pub fn survey<T: Send>(
     })
 }
 
-/// The seed's node table: `CLUSTER SHARDS` where the server has it, else `CLUSTER NODES`.
-pub fn discover(settings: &Settings, seed: &mut Conn) -> Result<(Vec<Node>, &'static str)> {
-    let reply: Value = redis::cmd("CLUSTER")
+/// The commands in one round trip on a connection that is open already.
+fn send(settings: &Settings, conn: &mut Conn, commands: &[Cmd]) -> Result<Vec<Value>> {
+    let mut pipe = redis::pipe();
+    for cmd in commands {
+        pipe.add_command(cmd.clone());
+    }
+    pipe.ignore_errors()
+        .query(&mut conn.con)
+        .map_err(|err| connect::classify(&err, settings))
+}
+
+/// The seed's node table: `CLUSTER SHARDS` where the server has it, else `CLUSTER NODES`; and
+/// the seed's own node id.
+pub fn discover(
+    settings: &Settings,
+    seed: &mut Conn,
+) -> Result<(Vec<Node>, &'static str, Option<String>)> {
+    let replies: Vec<Value> = redis::pipe()
+        .cmd("CLUSTER")
+        .arg("MYID")
+        .cmd("CLUSTER")
         .arg("SHARDS")
+        .ignore_errors()
         .query(&mut seed.con)
-        .or_else(|err| match err.code() {
-            Some("ERR") => Ok(Value::Nil),
-            _ => Err(err),
-        })
-        .map_err(|err| not_a_cluster(settings, &err))?;
-    let (nodes, source) = match reply {
-        Value::Nil => {
+        .map_err(|err| connect::classify(&err, settings))?;
+    let mut replies = replies.into_iter();
+    let myid = match replies.next() {
+        Some(Value::ServerError(err)) => return Err(not_a_cluster(settings, &err.into())),
+        Some(value) => redis::from_redis_value::<String>(value).ok(),
+        None => None,
+    };
+    let (nodes, source) = match replies.next() {
+        Some(Value::ServerError(err)) if err.code() == "ERR" => {
             let text: Vec<u8> = redis::cmd("CLUSTER")
                 .arg("NODES")
                 .query(&mut seed.con)
@@ -155,10 +214,12 @@ pub fn discover(settings: &Settings, seed: &mut Conn) -> Result<(Vec<Node>, &'st
             let nodes = topology::parse_nodes(&String::from_utf8_lossy(&text));
             (nodes, "CLUSTER NODES")
         }
-        reply => (
+        Some(Value::ServerError(err)) => return Err(not_a_cluster(settings, &err.into())),
+        Some(reply) => (
             topology::parse_shards(&reply, settings.tls.value),
             "CLUSTER SHARDS",
         ),
+        None => (Vec::new(), "CLUSTER SHARDS"),
     };
     if nodes.is_empty() {
         return Err(Error::check(format!(
@@ -167,7 +228,7 @@ pub fn discover(settings: &Settings, seed: &mut Conn) -> Result<(Vec<Node>, &'st
         ))
         .with_hint("see the node's log; `redis-cli --cluster check` shows the same view"));
     }
-    Ok((in_report_order(nodes), source))
+    Ok((in_report_order(nodes), source, myid))
 }
 
 /// A cluster command refused: the server is no cluster node (`--cluster` said it was), or the
@@ -218,47 +279,44 @@ fn in_report_order(nodes: Vec<Node>) -> Vec<Node> {
     ordered
 }
 
-/// `CLUSTER NODES`, `CLUSTER INFO` and INFO in one round trip; a command the node refuses
-/// leaves its part empty.
-fn read_state(settings: &Settings, conn: &mut Conn) -> Result<NodeState> {
-    let replies: Vec<Value> = redis::pipe()
-        .cmd("CLUSTER")
-        .arg("NODES")
-        .cmd("CLUSTER")
-        .arg("INFO")
-        .cmd("INFO")
-        .ignore_errors()
-        .query(&mut conn.con)
-        .map_err(|err| connect::classify(&err, settings))?;
+/// `CLUSTER NODES`, `CLUSTER INFO` and, when asked, INFO.
+fn state_commands(ask: Ask) -> Vec<Cmd> {
+    let mut commands = vec![
+        redis::cmd("CLUSTER").arg("NODES").clone(),
+        redis::cmd("CLUSTER").arg("INFO").clone(),
+    ];
+    if ask == Ask::Info {
+        commands.push(redis::cmd("INFO"));
+    }
+    commands
+}
+
+/// The replies to `state_commands`; a command the node refused leaves its part empty.
+fn read_state(settings: &Settings, replies: Vec<Value>) -> NodeState {
     let mut refused = Vec::new();
-    let mut text = |value: &Value, command: &str| match value {
-        Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        Value::VerbatimString { text, .. } => text.clone(),
-        Value::ServerError(err) => {
+    let mut text = |value: Option<&Value>, command: &str| match value {
+        None => String::new(),
+        Some(Value::BulkString(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+        Some(Value::VerbatimString { text, .. }) => text.clone(),
+        Some(Value::ServerError(err)) => {
             let err = connect::classify_reply(err.code(), err.details().unwrap_or(""), settings);
             refused.push(format!("{command}: {}", err.message));
             String::new()
         }
-        _ => {
+        Some(_) => {
             refused.push(format!("{command}: a reply of the wrong type"));
             String::new()
         }
     };
-    let [nodes, cluster, info] = <[Value; 3]>::try_from(replies).map_err(|_| {
-        Error::unreachable(format!(
-            "{} answered with too few replies",
-            settings.address()
-        ))
-    })?;
-    let view = topology::parse_nodes(&text(&nodes, "CLUSTER NODES"));
-    let cluster = Info::parse(&text(&cluster, "CLUSTER INFO"));
-    let info = Info::parse(&text(&info, "INFO"));
-    Ok(NodeState {
+    let view = topology::parse_nodes(&text(replies.first(), "CLUSTER NODES"));
+    let cluster = Info::parse(&text(replies.get(1), "CLUSTER INFO"));
+    let info = Info::parse(&text(replies.get(2), "INFO"));
+    NodeState {
         view,
         cluster,
         info,
         refused,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -256,17 +256,32 @@ fn slot_map(view: &[Node]) -> Vec<Option<&str>> {
     owners
 }
 
+/// A node's slot map in short: its masters' ranges with their ids, in slot order; two nodes
+/// agree when these are equal.
+fn signature(view: &[Node]) -> Vec<(u16, u16, &str)> {
+    let mut ranges: Vec<(u16, u16, &str)> = view
+        .iter()
+        .filter(|n| n.role == Role::Master)
+        .flat_map(|n| n.slots.ranges().iter().map(|&(s, e)| (s, e, n.id.as_str())))
+        .collect();
+    ranges.sort_unstable();
+    ranges
+}
+
 /// `agreement`: every node that answers has the same slot map.
 pub fn agreement<T>(survey: &Survey<T>) -> Check {
     let answered: Vec<(&Node, &NodeState)> = survey
         .answered()
         .map(|(s, state)| (&s.node, state))
         .collect();
-    let maps: Vec<Vec<Option<&str>>> = answered.iter().map(|(_, s)| slot_map(&s.view)).collect();
+    let signatures: Vec<_> = answered.iter().map(|(_, s)| signature(&s.view)).collect();
     // Group the nodes by their map; the largest group is the cluster's view (the seed's on a tie).
     let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
-    for (i, map) in maps.iter().enumerate() {
-        match groups.iter_mut().find(|(first, _)| maps[*first] == *map) {
+    for (i, map) in signatures.iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|(first, _)| signatures[*first] == *map)
+        {
             Some((_, members)) => members.push(i),
             None => groups.push((i, vec![i])),
         }
@@ -289,6 +304,7 @@ pub fn agreement<T>(survey: &Survey<T>) -> Check {
         )
     });
     let (reference, majority) = &groups[0];
+    let maps: Vec<Vec<Option<&str>>> = answered.iter().map(|(_, s)| slot_map(&s.view)).collect();
     let names = |id: Option<&str>| match id {
         None => String::from("nobody"),
         Some(id) => survey

@@ -94,16 +94,50 @@ fn not_connected(err: &crate::error::Error, took: Duration) -> Verification {
 
 /// The checks on a connection that is already open (setup has one from waiting for the server);
 /// a cluster node gets the cluster's checks and every master's.
-pub fn verify_connected(settings: &Settings, conn: Conn, ttl: u64) -> Verification {
+pub fn verify_connected(settings: &Settings, mut conn: Conn, ttl: u64) -> Verification {
     if conn.mode == Mode::Cluster {
         return cluster::verify(settings, conn, ttl);
     }
     let key = format!("imcache:verify:{:032x}", fastrand::u128(..));
-    verify_with_key(settings, conn, ttl, &key)
+    let mut pipe = redis::pipe();
+    for cmd in probe(&key, ttl) {
+        pipe.add_command(cmd);
+    }
+    let started = Instant::now();
+    let replies = pipe
+        .ignore_errors()
+        .query::<Vec<Value>>(&mut conn.con)
+        .map_err(|err| connect::classify(&err, settings));
+    judge(settings, &conn, ttl, &key, replies, started.elapsed())
 }
 
-/// The five checks on one server, with this probe key.
-fn verify_with_key(settings: &Settings, mut conn: Conn, ttl: u64, key: &str) -> Verification {
+/// SET (a JSON value, with a TTL, only if the key is new), GET, TTL and DEL of the probe key:
+/// the data checks' one round trip.
+fn probe(key: &str, ttl: u64) -> Vec<redis::Cmd> {
+    vec![
+        redis::cmd("SET")
+            .arg(key)
+            .arg(PROBE_VALUE)
+            .arg("EX")
+            .arg(ttl)
+            .arg("NX")
+            .clone(),
+        redis::cmd("GET").arg(key).clone(),
+        redis::cmd("TTL").arg(key).clone(),
+        redis::cmd("DEL").arg(key).clone(),
+    ]
+}
+
+/// The five checks of one server from its connection and the replies to its probe, which took
+/// `took`.
+fn judge(
+    settings: &Settings,
+    conn: &Conn,
+    ttl: u64,
+    key: &str,
+    replies: Result<Vec<Value>>,
+    took: Duration,
+) -> Verification {
     let mut checks =
         vec![Check::pass("connect", describe_connection(settings)).took(conn.connect_time)];
     checks.push(
@@ -114,7 +148,7 @@ fn verify_with_key(settings: &Settings, mut conn: Conn, ttl: u64, key: &str) -> 
         }
         .took(conn.handshake_time),
     );
-    let (data, error_kind) = data_checks(settings, &mut conn, ttl, key);
+    let (data, error_kind) = data_checks(settings, replies, took, ttl, key);
     checks.extend(data);
     // The exit code of the first error that failed a check (a timeout is 3, NOPERM 4); a wrong
     // answer is a failed check (1).
@@ -125,11 +159,12 @@ fn verify_with_key(settings: &Settings, mut conn: Conn, ttl: u64, key: &str) -> 
     Verification { checks, failure }
 }
 
-/// SET, GET, TTL and DEL of a fresh key in one round trip; the set_get, ttl and cleanup checks,
-/// and the kind of the first error among them.
+/// The set_get, ttl and cleanup checks from the replies to the probe, and the kind of the first
+/// error among them.
 fn data_checks(
     settings: &Settings,
-    conn: &mut Conn,
+    replies: Result<Vec<Value>>,
+    took: Duration,
     ttl: u64,
     key: &str,
 ) -> (Vec<Check>, Option<Kind>) {
@@ -140,22 +175,6 @@ fn data_checks(
         }
         Check::from_error(name, err)
     };
-    let mut pipe = redis::pipe();
-    pipe.cmd("SET")
-        .arg(key)
-        .arg(PROBE_VALUE)
-        .arg("EX")
-        .arg(ttl)
-        .arg("NX")
-        .cmd("GET")
-        .arg(key)
-        .cmd("TTL")
-        .arg(key)
-        .cmd("DEL")
-        .arg(key);
-    let started = Instant::now();
-    let replies = pipe.ignore_errors().query::<Vec<Value>>(&mut conn.con);
-    let took = started.elapsed();
     let replies = match replies {
         Ok(replies) => <[Value; 4]>::try_from(replies).map_err(|replies| {
             Check::fail(
@@ -163,7 +182,7 @@ fn data_checks(
                 format!("expected 4 replies, got {}", replies.len()),
             )
         }),
-        Err(err) => Err(failed("set_get", &connect::classify(&err, settings))),
+        Err(err) => Err(failed("set_get", &err)),
     };
     let [set, get, ttl_reply, del] = match replies {
         Ok(replies) => replies,

@@ -19,10 +19,16 @@ pub struct Diagnosed {
 }
 
 pub fn diagnose(settings: &Settings, mut seed: Conn) -> Diagnosed {
-    let survey = cluster::survey(settings, &mut seed, |_, node_settings, mut conn| {
-        let machine = Machine::new(node_settings.is_local());
-        examine(node_settings, &mut conn.con, &machine)
-    });
+    let survey = cluster::survey(
+        settings,
+        &mut seed,
+        cluster::Ask::Info,
+        |_| Vec::new(),
+        |_, node_settings, conn, _| {
+            let machine = Machine::new(node_settings.is_local());
+            examine(node_settings, &mut conn.con, &machine)
+        },
+    );
     let survey = match survey {
         Ok(survey) => survey,
         Err(err) => {

@@ -367,10 +367,18 @@ impl<'a> ClusterSampler<'a> {
                 }
                 None => self.open_any()?,
             };
-            match cluster::survey(&via, &mut conn, |_, _, _| ()) {
+            match cluster::survey(
+                &via,
+                &mut conn,
+                cluster::Ask::Info,
+                |_| Vec::new(),
+                |_, _, _, _| (),
+            ) {
                 Ok(survey) => {
+                    // Each node: its handshake, CLUSTER NODES and CLUSTER INFO before its INFO;
+                    // the seed: CLUSTER MYID and SHARDS.
                     let per_node = survey.nodes.len() as u64 * (handshake_commands(&via) + 2);
-                    let own = self.commands_sent + per_node + 1;
+                    let own = self.commands_sent + per_node + 2;
                     self.commands_sent = own + survey.nodes.len() as u64;
                     self.known = survey
                         .nodes

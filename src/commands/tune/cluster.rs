@@ -10,6 +10,7 @@ use std::path::Path;
 use super::live::{LivePlan, Persisted};
 use super::report::{LiveReport, shown_value};
 use crate::cluster;
+use crate::connect;
 use crate::error::{Error, Result};
 use crate::output::{CheckStatus, Paint};
 use crate::redis_conf::{Change, Tuning};
@@ -17,9 +18,17 @@ use crate::redis_conf::{Change, Tuning};
 /// Reads every node of the cluster the plan's connection reaches into `plan.nodes`.
 pub fn gather_nodes(plan: &mut LivePlan, tuning: &Tuning) -> Result<()> {
     let settings = plan.settings.clone();
-    let survey = cluster::survey(&settings, &mut plan.conn, |_, node_settings, conn| {
-        LivePlan::read(node_settings.clone(), conn, tuning)
-    })?;
+    let survey = cluster::survey(
+        &settings,
+        &mut plan.conn,
+        cluster::Ask::Topology,
+        |_| Vec::new(),
+        // A plan keeps a connection of its own for the change.
+        |_, node_settings, _, _| {
+            connect::open(node_settings)
+                .and_then(|conn| LivePlan::read(node_settings.clone(), conn, tuning))
+        },
+    )?;
     let mut nodes = Vec::new();
     for surveyed in survey.nodes {
         let read = match (surveyed.state, surveyed.extra) {

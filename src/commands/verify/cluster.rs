@@ -4,8 +4,8 @@
 //! master's slots, so each run proves every master, not whichever one a random key lands on.
 //! All masters are checked at once, each on its own connection.
 
-use super::{Verification, describe_connection, not_connected, verify_with_key};
-use crate::cluster::{self, Role, probe_tag};
+use super::{Verification, describe_connection, judge, not_connected, probe};
+use crate::cluster::{self, Node, Role, probe_tag};
 use crate::connect::Conn;
 use crate::error::{Error, Kind};
 use crate::interrupt;
@@ -21,11 +21,30 @@ pub fn verify(settings: &Settings, mut seed: Conn, ttl: u64) -> Verification {
         format!("{}, a cluster node", describe_connection(settings)),
     )
     .took(seed.connect_time);
-    let survey = cluster::survey(settings, &mut seed, |node, node_settings, conn| {
-        let tag = probe_tag(&node.slots).filter(|_| node.role == Role::Master)?;
-        let key = format!("imcache:verify:{{{tag}}}:{:032x}", fastrand::u128(..));
-        Some(verify_with_key(node_settings, conn, ttl, &key))
-    });
+    // One random part for the run; each master's key differs by its hash tag.
+    let run = format!("{:032x}", fastrand::u128(..));
+    let key = |node: &Node| {
+        probe_tag(&node.slots)
+            .filter(|_| node.role == Role::Master)
+            .map(|tag| format!("imcache:verify:{{{tag}}}:{run}"))
+    };
+    let survey = cluster::survey(
+        settings,
+        &mut seed,
+        cluster::Ask::Topology,
+        |node| key(node).map_or_else(Vec::new, |key| probe(&key, ttl)),
+        |node, node_settings, conn, answers| {
+            let key = key(node)?;
+            Some(judge(
+                node_settings,
+                conn,
+                ttl,
+                &key,
+                Ok(answers.replies),
+                answers.took,
+            ))
+        },
+    );
     let survey = match survey {
         Ok(survey) => survey,
         Err(err) => return not_surveyed(connect, &err),
