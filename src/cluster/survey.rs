@@ -114,64 +114,91 @@ pub fn survey<T: Send>(
 ) -> Result<Survey<T>> {
     let (nodes, source, seed_id) = discover(settings, seed)?;
     let (first, extra) = (&first, &extra);
-    let mut seed = Some(seed);
     let nodes = std::thread::scope(|scope| {
+        // Every node in a thread of its own, but the seed's: this thread has its connection.
+        let mut seed_node = None;
         let handles: Vec<_> = nodes
             .into_iter()
-            .map(|node| {
-                let reused = seed.take_if(|_| seed_id.as_deref() == Some(node.id.as_str()));
-                scope.spawn(move || {
-                    let settings = settings.for_node(&node.host, node.port);
-                    let mut commands = state_commands(ask);
-                    let asked = commands.len();
-                    commands.extend(first(&node));
-                    let mut opened = None;
-                    let sent = Instant::now();
-                    let answered = match (reused, node.has_address()) {
-                        (Some(conn), _) => send(&settings, conn, &commands)
-                            .map(|replies| (conn, replies, sent.elapsed())),
-                        (None, true) => {
-                            connect::open_with(&settings, &commands).map(|(conn, replies)| {
-                                let took = conn.handshake_time;
-                                (opened.insert(conn), replies, took)
-                            })
-                        }
-                        (None, false) => Err(Error::unreachable(format!(
-                            "node {} has no address (noaddr)",
-                            node.id
-                        ))),
-                    };
-                    let (state, extra) = match answered {
-                        Ok((conn, mut replies, took)) => {
-                            let work = replies.split_off(asked.min(replies.len()));
-                            let state = read_state(&settings, replies);
-                            let answers = Answers {
-                                replies: work,
-                                took,
-                            };
-                            (Ok(state), Some(extra(&node, &settings, conn, answers)))
-                        }
-                        Err(err) => (Err(err), None),
-                    };
-                    Surveyed {
-                        node,
-                        settings,
-                        state,
-                        extra,
+            .enumerate()
+            .filter_map(
+                |(i, node)| match seed_id.as_deref() == Some(node.id.as_str()) {
+                    true => {
+                        seed_node = Some((i, node));
+                        None
                     }
-                })
-            })
+                    false => Some((
+                        i,
+                        scope.spawn(move || ask_node(settings, node, None, ask, first, extra)),
+                    )),
+                },
+            )
             .collect();
-        handles
+        let mut surveyed: Vec<(usize, Surveyed<T>)> = seed_node
+            .map(|(i, node)| (i, ask_node(settings, node, Some(seed), ask, first, extra)))
             .into_iter()
-            .map(|h| h.join().expect("a survey thread panicked"))
-            .collect()
+            .collect();
+        surveyed.extend(
+            handles
+                .into_iter()
+                .map(|(i, h)| (i, h.join().expect("a survey thread panicked"))),
+        );
+        surveyed.sort_by_key(|(i, _)| *i);
+        surveyed.into_iter().map(|(_, s)| s).collect()
     });
     Ok(Survey {
         seed: settings.address(),
         source,
         nodes,
     })
+}
+
+/// One node: its view and the first commands in one round trip (on the seed's connection for
+/// the seed's node, else in its handshake), then the command's own work.
+fn ask_node<T>(
+    settings: &Settings,
+    node: Node,
+    reused: Option<&mut Conn>,
+    ask: Ask,
+    first: &(impl Fn(&Node) -> Vec<Cmd> + Sync),
+    extra: &(impl Fn(&Node, &Settings, &mut Conn, Answers) -> T + Sync),
+) -> Surveyed<T> {
+    let settings = settings.for_node(&node.host, node.port);
+    let mut commands = state_commands(ask);
+    let asked = commands.len();
+    commands.extend(first(&node));
+    let mut opened = None;
+    let sent = Instant::now();
+    let answered = match (reused, node.has_address()) {
+        (Some(conn), _) => {
+            send(&settings, conn, &commands).map(|replies| (conn, replies, sent.elapsed()))
+        }
+        (None, true) => connect::open_with(&settings, &commands).map(|(conn, replies)| {
+            let took = conn.handshake_time;
+            (opened.insert(conn), replies, took)
+        }),
+        (None, false) => Err(Error::unreachable(format!(
+            "node {} has no address (noaddr)",
+            node.id
+        ))),
+    };
+    let (state, extra) = match answered {
+        Ok((conn, mut replies, took)) => {
+            let work = replies.split_off(asked.min(replies.len()));
+            let state = read_state(&settings, replies);
+            let answers = Answers {
+                replies: work,
+                took,
+            };
+            (Ok(state), Some(extra(&node, &settings, conn, answers)))
+        }
+        Err(err) => (Err(err), None),
+    };
+    Surveyed {
+        node,
+        settings,
+        state,
+        extra,
+    }
 }
 
 /// The commands in one round trip on a connection that is open already.
