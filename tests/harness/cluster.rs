@@ -12,6 +12,7 @@ use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use super::server::{RedisServer, redis_cli_bin};
+use super::tls::certs;
 
 /// How long a cluster may take to form or to reach a state a test waits for.
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -19,6 +20,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 pub struct Cluster {
     nodes: Vec<Option<RedisServer>>,
     pub password: Option<String>,
+    pub tls: bool,
 }
 
 #[derive(Clone, Default)]
@@ -28,6 +30,7 @@ pub struct ClusterBuilder {
     die_with_parent: bool,
     dir_in: Option<PathBuf>,
     binary: Option<PathBuf>,
+    tls: bool,
 }
 
 /// One node as `CLUSTER NODES` describes it.
@@ -53,6 +56,13 @@ impl ClusterBuilder {
     /// nodes ping each other at least every half of it, so a new cluster's view converges fast).
     pub fn node_timeout_ms(mut self, ms: u32) -> Self {
         self.node_timeout_ms = Some(ms);
+        self
+    }
+
+    /// TLS only, on the nodes' ports, the cluster bus and replication included (the harness's
+    /// CA-signed certificate); each node also listens on a unix socket for the tests' queries.
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
         self
     }
 
@@ -103,11 +113,24 @@ impl ClusterBuilder {
             if let Some(binary) = &self.binary {
                 builder = builder.binary(binary);
             }
+            if self.tls {
+                // The nodes are TLS clients of each other (bus, replication), and the bus always
+                // asks for a client certificate.
+                let c = certs();
+                builder = builder
+                    .tls()
+                    .unix_socket()
+                    .directive("tls-cluster", "yes")
+                    .directive("tls-replication", "yes")
+                    .directive("tls-client-cert-file", &c.client_cert.display().to_string())
+                    .directive("tls-client-key-file", &c.client_key.display().to_string());
+            }
             nodes.push(Some(builder.try_start()?));
         }
         let cluster = Cluster {
             nodes,
             password: self.password.clone(),
+            tls: self.tls,
         };
         cluster.create();
         Some(cluster)
@@ -140,6 +163,9 @@ impl Cluster {
 
     fn create(&self) {
         let mut command = Command::new(redis_cli_bin());
+        if self.tls {
+            command.arg("--tls").arg("--cacert").arg(&certs().ca_cert);
+        }
         command.args(["--cluster", "create"]);
         for port in self.ports() {
             command.arg(format!("127.0.0.1:{port}"));
@@ -149,10 +175,23 @@ impl Cluster {
             // redis-cli reads the password from here; never from argv.
             command.env("REDISCLI_AUTH", password);
         }
-        let out = command
+        let mut child = command
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("redis-cli is installed (.ci/run installs it)");
+        // redis-cli waits for the cluster to join as long as it takes: a cluster that cannot
+        // (a TLS mistake on the bus, say) must fail the test, not hang it.
+        let started = Instant::now();
+        while child.try_wait().expect("redis-cli runs").is_none() {
+            if started.elapsed() > PATIENCE {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().expect("redis-cli's output");
         assert!(
             out.status.success(),
             "redis-cli --cluster create failed: {}{}",

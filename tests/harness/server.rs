@@ -350,14 +350,19 @@ impl RedisServer {
         std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
     }
 
-    /// A direct connection (with the password and TLS) for assertions.
+    /// A direct connection (with the password) for assertions; a TLS server is reached on its
+    /// unix socket (the tests' own client speaks no TLS: imcache's TLS is its own).
     pub fn client(&self) -> redis::Connection {
-        assert!(
-            !self.tls,
-            "the tests' own client speaks plain TCP (imcache's TLS is its own); start the \
-             server with .unix_socket() too and query it there"
-        );
-        let url = self.url();
+        let url = match self.tls {
+            true => {
+                assert!(
+                    self.socket().exists(),
+                    "start a TLS server with .unix_socket() too, so the tests can query it"
+                );
+                format!("unix://{}", self.socket().display())
+            }
+            false => self.url(),
+        };
         let client = redis::Client::open(url.as_str()).expect("client");
         let mut con = client
             .get_connection_with_timeout(Duration::from_secs(5))
