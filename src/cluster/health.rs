@@ -29,6 +29,7 @@ pub fn findings<T>(survey: &Survey<T>) -> Vec<Check> {
 /// `node_flags`: nodes that some answering node flags `fail` or `fail?` (pfail).
 fn flagged<T>(survey: &Survey<T>) -> Check {
     let mut found = Vec::new();
+    let mut flagged_ids: Vec<&str> = Vec::new();
     let mut serving_failed = false;
     for s in &survey.nodes {
         let by = |fail: bool| -> Vec<String> {
@@ -48,6 +49,9 @@ fn flagged<T>(survey: &Survey<T>) -> Check {
                 continue;
             }
             serving_failed |= fail && !s.node.slots.is_empty();
+            if !flagged_ids.contains(&s.node.id.as_str()) {
+                flagged_ids.push(&s.node.id);
+            }
             let by = match who.len() {
                 n if n == survey.answered().count() => String::from("every node that answers"),
                 1 => who[0].clone(),
@@ -63,10 +67,14 @@ fn flagged<T>(survey: &Survey<T>) -> Check {
         true => Check::fail("node_flags", found.join("; ")),
         false => Check::warn("node_flags", found.join("; ")),
     };
-    check.hint(
-        "start the flagged node again (a failed master rejoins as a replica), or forget a \
-         node that is gone for good: `redis-cli --cluster del-node HOST:PORT NODE_ID`",
-    )
+    let forget = match flagged_ids.as_slice() {
+        [id] => format!("`redis-cli --cluster del-node {} {id}`", survey.seed),
+        _ => String::from("`redis-cli --cluster del-node HOST:PORT NODE_ID`"),
+    };
+    check.hint(format!(
+        "start the flagged node again (a failed master rejoins as a replica), or forget a node \
+         that is gone for good: {forget}"
+    ))
 }
 
 /// `open_slots`: slots a node is migrating out or importing (a resharding that did not finish).

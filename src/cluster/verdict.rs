@@ -71,8 +71,7 @@ pub fn reachable<T>(survey: &Survey<T>) -> Check {
     };
     let names: Vec<String> = down.iter().map(describe).collect();
     let detail = format!(
-        "{answering} of {total} nodes answer; {} does not: {}",
-        if down.len() == 1 { "1" } else { "these" },
+        "{answering} of {total} nodes answer; not answering: {}",
         names.join("; ")
     );
     let remove = match down.as_slice() {
@@ -114,14 +113,30 @@ pub fn state<T>(survey: &Survey<T>) -> Check {
             .map(str::trim)
             .map(str::to_string)
     };
-    let not_ok: Vec<String> = answered
-        .iter()
-        .filter_map(|(node, state)| match said(state).as_deref() {
-            Some("ok") | None => None,
-            Some(other) => Some(match state.cluster.u64("cluster_slots_fail").unwrap_or(0) {
-                0 => format!("{} says {other}", node.addr()),
-                n => format!("{} says {other} ({n} slots fail)", node.addr()),
-            }),
+    // Nodes that say the same are named together: `fail on 127.0.0.1:7000, 127.0.0.1:7001`.
+    let mut not_ok: Vec<(String, u64, Vec<String>)> = Vec::new();
+    for (node, state) in &answered {
+        let Some(said) = said(state).filter(|s| s != "ok") else {
+            continue;
+        };
+        let failed = state.cluster.u64("cluster_slots_fail").unwrap_or(0);
+        match not_ok.iter_mut().find(|(s, f, _)| *s == said && *f == failed) {
+            Some((_, _, nodes)) => nodes.push(node.addr()),
+            None => not_ok.push((said, failed, vec![node.addr()])),
+        }
+    }
+    let every = answered.len();
+    let not_ok: Vec<String> = not_ok
+        .into_iter()
+        .map(|(said, failed, nodes)| {
+            let on = match nodes.len() == every && every > 1 {
+                true => format!("every node that answers ({every})"),
+                false => nodes.join(", "),
+            };
+            match failed {
+                0 => format!("{said} on {on}"),
+                n => format!("{said} on {on}, {n} slots failing"),
+            }
         })
         .collect();
     let unknown: Vec<String> = answered
@@ -136,7 +151,7 @@ pub fn state<T>(survey: &Survey<T>) -> Check {
     if !not_ok.is_empty() {
         return Check::fail(
             "cluster_state",
-            format!("not ok: {} (asked {on})", not_ok.join("; ")),
+            format!("not ok: {}", not_ok.join("; ")),
         )
         .hint(
             "a cluster in state fail refuses every command: the slots check and \

@@ -5,12 +5,18 @@
 //! All masters are checked at once, each on its own connection.
 
 use super::{Verification, describe_connection, judge, not_connected, probe};
+use std::time::Duration;
+
 use crate::cluster::{self, Node, Role, probe_tag};
 use crate::connect::Conn;
 use crate::error::{Error, Kind};
 use crate::interrupt;
 use crate::output::{Check, CheckStatus};
 use crate::settings::Settings;
+
+/// The fix of a master that does not answer is the cluster's (the slots check above).
+const NOT_ANSWERING: &str =
+    "its slots are lost until it answers again: the slots check above says how to serve them";
 
 /// The names of the cluster's own checks, in report order.
 const CLUSTER_CHECKS: [&str; 4] = ["nodes", "cluster_state", "slots", "agreement"];
@@ -59,7 +65,7 @@ pub fn verify(settings: &Settings, mut seed: Conn, ttl: u64) -> Verification {
     {
         let verification = match (master.state, master.extra) {
             _ if master.node.slots.is_empty() => continue,
-            (Err(err), _) => not_connected(&err, std::time::Duration::ZERO),
+            (Err(err), _) => not_connected(&err.with_hint(NOT_ANSWERING), Duration::ZERO),
             (Ok(_), Some(Some(verification))) => verification,
             (Ok(_), _) => continue,
         };
