@@ -120,7 +120,10 @@ pub fn state<T>(survey: &Survey<T>) -> Check {
             continue;
         };
         let failed = state.cluster.u64("cluster_slots_fail").unwrap_or(0);
-        match not_ok.iter_mut().find(|(s, f, _)| *s == said && *f == failed) {
+        match not_ok
+            .iter_mut()
+            .find(|(s, f, _)| *s == said && *f == failed)
+        {
             Some((_, _, nodes)) => nodes.push(node.addr()),
             None => not_ok.push((said, failed, vec![node.addr()])),
         }
@@ -149,11 +152,7 @@ pub fn state<T>(survey: &Survey<T>) -> Check {
         false => format!("the {} nodes that answer", answered.len()),
     };
     if !not_ok.is_empty() {
-        return Check::fail(
-            "cluster_state",
-            format!("not ok: {}", not_ok.join("; ")),
-        )
-        .hint(
+        return Check::fail("cluster_state", format!("not ok: {}", not_ok.join("; "))).hint(
             "a cluster in state fail refuses every command: the slots check and \
              `imcache doctor` name the slots and the nodes that lost them",
         );
