@@ -79,13 +79,7 @@ fn flagged<T>(survey: &Survey<T>) -> Check {
 
 /// `open_slots`: slots a node is migrating out or importing (a resharding that did not finish).
 fn open_slots<T>(survey: &Survey<T>) -> Check {
-    let name = |id: &str| {
-        survey
-            .nodes
-            .iter()
-            .find(|s| s.node.id == id)
-            .map_or_else(|| format!("node {id}"), |s| s.node.addr())
-    };
+    let name = |id: &str| survey.addr_of(id);
     let mut open = Vec::new();
     for (s, state) in survey.answered() {
         let Some(me) = state.myself() else { continue };

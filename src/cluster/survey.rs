@@ -94,6 +94,14 @@ impl<T> Survey<T> {
         (masters, self.replicas().count(), down)
     }
 
+    /// The address of the node with this id, as the table has it (`node ID` when it has not).
+    pub fn addr_of(&self, id: &str) -> String {
+        self.nodes
+            .iter()
+            .find(|s| s.node.id == id)
+            .map_or_else(|| format!("node {id}"), |s| s.node.addr())
+    }
+
     /// The nodes that answered, with what they said.
     pub fn answered(&self) -> impl Iterator<Item = (&Surveyed<T>, &NodeState)> {
         self.nodes

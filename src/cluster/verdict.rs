@@ -321,11 +321,7 @@ pub fn agreement<T>(survey: &Survey<T>) -> Check {
     let maps: Vec<Vec<Option<&str>>> = answered.iter().map(|(_, s)| slot_map(&s.view)).collect();
     let names = |id: Option<&str>| match id {
         None => String::from("nobody"),
-        Some(id) => survey
-            .nodes
-            .iter()
-            .find(|s| s.node.id == id)
-            .map_or_else(|| format!("node {id}"), |s| s.node.addr()),
+        Some(id) => survey.addr_of(id),
     };
     let mut differing = Vec::new();
     let mut nodes = Vec::new();

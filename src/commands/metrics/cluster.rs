@@ -13,7 +13,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::snapshot::{Clients, Keys, Memory, Sampler, ServerView, Snapshot, handshake_commands};
-use super::units::{self, hit_rate, percent};
+use super::units::hit_rate;
 use crate::cluster::{self, Role, Survey};
 use crate::connect::{self, Conn, Mode};
 use crate::error::{Error, Result};
@@ -271,25 +271,17 @@ fn totals(nodes: &[NodeRow], target: String, taken: Instant, own_commands: u64) 
                 .min()
                 .unwrap_or(0),
         }),
-        memory: Some(Memory {
+        memory: Some(Memory::of(
             used_bytes,
-            peak_bytes: sum(&mut memory.iter().map(|m| m.peak_bytes)),
+            sum(&mut memory.iter().map(|m| m.peak_bytes)),
             max_bytes,
-            used_percent: max_bytes
-                .filter(|max| *max > 0)
-                .map(|max| percent(used_bytes, max)),
-            limit: match max_bytes {
-                None => "unknown".into(),
-                Some(0) => "no limit".into(),
-                Some(max) => units::bytes(max),
-            },
-            policy: match policies.as_slice() {
+            match policies.as_slice() {
                 [one] => one.to_string(),
                 [] => String::from("unknown"),
                 many => format!("mixed ({})", many.join(", ")),
             },
-            fragmentation_ratio: None,
-        }),
+            None,
+        )),
         keys: Some(Keys {
             total: db0.keys,
             expiring: db0.expires,

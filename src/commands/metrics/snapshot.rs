@@ -74,6 +74,33 @@ pub struct Memory {
     pub fragmentation_ratio: Option<f64>,
 }
 
+impl Memory {
+    /// The figures, with the percentage used and the limit as people read them.
+    pub fn of(
+        used_bytes: u64,
+        peak_bytes: u64,
+        max_bytes: Option<u64>,
+        policy: String,
+        fragmentation_ratio: Option<f64>,
+    ) -> Memory {
+        Memory {
+            used_bytes,
+            peak_bytes,
+            max_bytes,
+            used_percent: max_bytes
+                .filter(|max| *max > 0)
+                .map(|max| percent(used_bytes, max)),
+            limit: match max_bytes {
+                None => "unknown".into(),
+                Some(0) => "no limit".into(),
+                Some(max) => units::bytes(max),
+            },
+            policy,
+            fragmentation_ratio,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Keys {
     pub total: u64,
@@ -115,21 +142,13 @@ impl Snapshot {
                 mode: text("redis_mode"),
                 uptime_seconds: count("uptime_in_seconds"),
             }),
-            memory: Some(Memory {
+            memory: Some(Memory::of(
                 used_bytes,
-                peak_bytes: count("used_memory_peak"),
+                count("used_memory_peak"),
                 max_bytes,
-                used_percent: max_bytes
-                    .filter(|max| *max > 0)
-                    .map(|max| percent(used_bytes, max)),
-                limit: match max_bytes {
-                    None => "unknown".into(),
-                    Some(0) => "no limit".into(),
-                    Some(max) => units::bytes(max),
-                },
-                policy: text("maxmemory_policy"),
-                fragmentation_ratio: info.f64("mem_fragmentation_ratio"),
-            }),
+                text("maxmemory_policy"),
+                info.f64("mem_fragmentation_ratio"),
+            )),
             keys: Some(Keys {
                 total,
                 expiring,
