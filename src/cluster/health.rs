@@ -7,8 +7,10 @@ use super::survey::Survey;
 use super::topology::Role;
 use crate::output::Check;
 
-/// A replica further behind than this (seconds since its last acknowledgement) is lagging.
+/// A replica further behind than this (seconds since its last acknowledgement, or bytes of the
+/// replication stream it has not applied) is lagging.
 const LAG_LIMIT_SECONDS: u64 = 10;
+const LAG_LIMIT_BYTES: u64 = 1 << 20;
 /// Skew is worth a word when the largest master holds this much more than the mean...
 const SKEW_RATIO: f64 = 1.5;
 /// ...and the difference is not a rounding error of a small cache.
@@ -153,7 +155,7 @@ fn replicas<T>(survey: &Survey<T>) -> Check {
 /// `replica_lag`: each answering replica's link to its master is up and recent.
 fn replica_lag<T>(survey: &Survey<T>) -> Check {
     let mut behind = Vec::new();
-    let mut largest = 0u64;
+    let (mut largest, mut most_bytes) = (0u64, 0u64);
     let mut checked = 0;
     for (s, state) in survey
         .answered()
@@ -179,12 +181,23 @@ fn replica_lag<T>(survey: &Survey<T>) -> Check {
                 behind.push(format!("{}: last acknowledged {lag}s ago", s.node.addr()));
             }
         }
+        // Both offsets were read a moment apart: a few bytes of difference is the traffic.
+        let offsets = master.and_then(|(_, m)| m.info.u64("master_repl_offset"));
+        if let (Some(theirs), Some(mine)) = (offsets, state.info.u64("slave_repl_offset")) {
+            let bytes = theirs.saturating_sub(mine);
+            most_bytes = most_bytes.max(bytes);
+            if bytes > LAG_LIMIT_BYTES {
+                behind.push(format!("{}: {bytes} bytes behind its master", s.node.addr()));
+            }
+        }
     }
     match behind.is_empty() {
         true if checked == 0 => Check::skip("replica_lag", "not run: no replica answers"),
         true => Check::pass(
             "replica_lag",
-            format!("{checked} replicas in sync (largest lag {largest}s)"),
+            format!(
+                "{checked} replicas in sync (largest lag {largest}s, {most_bytes} bytes behind)"
+            ),
         ),
         false => Check::warn("replica_lag", behind.join("; ")).hint(
             "a lagging replica loses the latest writes if it takes over: check the network \
