@@ -187,7 +187,10 @@ fn replica_lag<T>(survey: &Survey<T>) -> Check {
             let bytes = theirs.saturating_sub(mine);
             most_bytes = most_bytes.max(bytes);
             if bytes > LAG_LIMIT_BYTES {
-                behind.push(format!("{}: {bytes} bytes behind its master", s.node.addr()));
+                behind.push(format!(
+                    "{}: {bytes} bytes behind its master",
+                    s.node.addr()
+                ));
             }
         }
     }
