@@ -89,7 +89,7 @@ _imcache() {
 
     case "${cmd}" in
         imcache)
-            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version setup verify metrics tune doctor env keys inspect completions man help"
+            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version setup verify metrics tune doctor env keys inspect completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,7 +187,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__completions)
-            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version bash elvish fish powershell zsh"
+            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,7 +285,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__doctor)
-            opts="-u -H -h -p -n -a -s -q -v -V --health-url --sample --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --health-url --sample --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,7 +391,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__env)
-            opts="-u -H -h -p -n -a -s -q -v -V --format --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --format --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -661,7 +661,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__inspect)
-            opts="-u -H -h -p -n -a -s -q -v -V --policy --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --policy --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -763,7 +763,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__keys)
-            opts="-u -H -h -p -n -a -s -q -v -V --match --policy --init-policy --sample --max-time --rate --fail-on --format --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --match --policy --init-policy --sample --max-time --rate --fail-on --format --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -889,7 +889,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__man)
-            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -987,7 +987,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__metrics)
-            opts="-u -H -h -p -n -a -s -q -v -V --watch --count --format --app-url --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --watch --count --format --app-url --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1101,7 +1101,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__setup)
-            opts="-y -u -H -h -p -n -a -s -q -v -V --dry-run --yes --name --image --expose --require-pass --wait --no-env --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version auto docker brew apt cloud"
+            opts="-y -u -H -h -p -n -a -s -q -v -V --dry-run --yes --name --image --expose --require-pass --wait --no-env --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version auto docker brew apt cloud"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1211,7 +1211,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__tune)
-            opts="-y -u -H -h -p -n -a -s -q -v -V --config --live --profile --maxmemory --policy --save --no-save --dry-run --yes --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-y -u -H -h -p -n -a -s -q -v -V --config --live --profile --maxmemory --policy --save --no-save --dry-run --yes --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1329,7 +1329,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__verify)
-            opts="-u -H -h -p -n -a -s -q -v -V --wait --health-url --ttl --key-prefix --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --insecure --timeout --env-file --json --color --quiet --verbose --version"
+            opts="-u -H -h -p -n -a -s -q -v -V --wait --health-url --ttl --key-prefix --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

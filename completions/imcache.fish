@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imcache_global_optspecs
-    string join \n help u/url= h/host= p/port= n/db= user= askpass a/pass= tls cacert= cert= key= s/socket= sentinel-master= insecure timeout= env-file= json color= q/quiet v/verbose V/version
+    string join \n help u/url= h/host= p/port= n/db= user= askpass a/pass= tls cacert= cert= key= s/socket= sentinel-master= cluster insecure timeout= env-file= json color= q/quiet v/verbose V/version
 end
 
 function __fish_imcache_needs_command
@@ -43,6 +43,7 @@ never\t''"
 complete -c imcache -n "__fish_imcache_needs_command" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
 complete -c imcache -n "__fish_imcache_needs_command" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
 complete -c imcache -n "__fish_imcache_needs_command" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_needs_command" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_needs_command" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_needs_command" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_needs_command" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
@@ -86,6 +87,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand setup" -l no-env -d 'Do 
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand setup" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
@@ -114,6 +116,7 @@ never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand verify" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand verify" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
@@ -144,6 +147,7 @@ never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand metrics" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
@@ -185,6 +189,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand tune" -s y -l yes -d 'Wr
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand tune" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand tune" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
@@ -211,6 +216,7 @@ never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand doctor" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
@@ -238,6 +244,7 @@ never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand env" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand env" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand env" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
@@ -273,6 +280,7 @@ complete -c imcache -n "__fish_imcache_using_subcommand keys" -l init-policy -d 
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand keys" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand keys" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
@@ -298,6 +306,7 @@ never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand inspect" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
@@ -322,6 +331,7 @@ never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand completions" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand completions" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'
@@ -346,6 +356,7 @@ never\t''"
 complete -c imcache -n "__fish_imcache_using_subcommand man" -l help -d 'Print help (`imcache COMMAND --help` for one command)'
 complete -c imcache -n "__fish_imcache_using_subcommand man" -l askpass -d 'Read the password from the terminal, without echo (otherwise REDIS_PASSWORD from the environment or the .env file, then REDISCLI_AUTH; there is no password flag: `ps` shows every process\'s arguments to every user)'
 complete -c imcache -n "__fish_imcache_using_subcommand man" -l tls -d 'Use TLS (implied by rediss://) [env: REDIS_TLS]'
+complete -c imcache -n "__fish_imcache_using_subcommand man" -l cluster -d 'Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is otherwise detected from INFO) [env: REDIS_CLUSTER]'
 complete -c imcache -n "__fish_imcache_using_subcommand man" -l insecure -d 'Skip TLS certificate verification (prints a warning)'
 complete -c imcache -n "__fish_imcache_using_subcommand man" -l json -d 'Print one JSON document on stdout and nothing else there'
 complete -c imcache -n "__fish_imcache_using_subcommand man" -s q -l quiet -d 'Print only failures, warnings and the final line (verify: nothing when all is well)'

@@ -105,6 +105,10 @@ pub struct ConnArgs {
     /// the sentinels' own password is REDIS_SENTINEL_PASSWORD [env: REDIS_SENTINEL_MASTER]
     #[arg(long, global = true, value_name = "NAME")]
     pub sentinel_master: Option<String>,
+    /// Treat the server as a Redis Cluster node, for servers that refuse INFO (a cluster is
+    /// otherwise detected from INFO) [env: REDIS_CLUSTER]
+    #[arg(long, global = true)]
+    pub cluster: bool,
 
     /// Skip TLS certificate verification (prints a warning)
     #[arg(long, global = true)]

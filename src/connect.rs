@@ -9,6 +9,7 @@
 //! setting came from.
 
 mod classify;
+mod cluster;
 mod failure;
 mod link;
 mod resp;
@@ -24,6 +25,7 @@ use crate::error::{Error, Reason, Result};
 use crate::settings::Settings;
 
 pub use classify::{classify, classify_reply};
+pub use cluster::open_cluster;
 pub use failure::Failure;
 pub use link::Link;
 pub use socket::Target;
@@ -79,7 +81,13 @@ impl Mode {
 
 /// Opens a connection as the settings say, or explains why it cannot be opened.
 pub fn open(settings: &Settings) -> Result<Conn> {
-    let mut conn = open_keeping_ping_error(settings)?;
+    open_with(settings, &[]).map(|(conn, _)| conn)
+}
+
+/// Like `open`, with more commands in the handshake's round trip (a cluster's nodes are asked
+/// for their view at once); their replies, error replies included, come back in order.
+pub fn open_with(settings: &Settings, more: &[redis::Cmd]) -> Result<(Conn, Vec<Value>)> {
+    let (mut conn, more) = handshake(settings, more)?;
     if let Value::ServerError(err) = &conn.ping_reply {
         let master = conn
             .via
@@ -94,7 +102,7 @@ pub fn open(settings: &Settings) -> Result<Conn> {
     if conn.mode == Mode::Sentinel {
         return Err(sentinel_is_not_a_cache(&mut conn.con, settings));
     }
-    Ok(conn)
+    Ok((conn, more))
 }
 
 /// A Sentinel answers PING but stores nothing: say what it monitors and how to reach that.
@@ -115,8 +123,29 @@ pub fn sentinel_is_not_a_cache(con: &mut Link, settings: &Settings) -> Error {
 /// connection answers INFO, which doctor needs to say why. Through a Sentinel set, the master
 /// the sentinels name (`sentinel.rs`).
 pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
+    handshake(settings, &[]).map(|(conn, _)| conn)
+}
+
+/// Connects, then AUTH, SELECT, PING, INFO server and `more` in one round trip (through a
+/// Sentinel set: the master's handshake, then `more` in a round trip of their own).
+fn handshake(settings: &Settings, more: &[redis::Cmd]) -> Result<(Conn, Vec<Value>)> {
     if let Some(sentinels) = &settings.sentinel {
-        return sentinel::open_master(settings, sentinels);
+        let mut conn = sentinel::open_master(settings, sentinels)?;
+        if more.is_empty() {
+            return Ok((conn, Vec::new()));
+        }
+        let mut pipe = redis::pipe();
+        for cmd in more {
+            pipe.add_command(cmd.clone());
+        }
+        let replies = pipe
+            .ignore_errors()
+            .query::<Vec<Value>>(&mut conn.con)
+            .map_err(|err| classify(&err, settings))?;
+        return Ok((conn, replies));
+    }
+    if settings.cluster.value && settings.db.value != 0 {
+        return Err(only_database_zero(settings));
     }
     let started = Instant::now();
     let target = target(settings);
@@ -152,20 +181,29 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
         (false, true) => "SELECT, PING, INFO server",
         (false, false) => "PING, INFO server",
     };
+    let label = match more.len() {
+        0 => label.to_string(),
+        n => format!("{label} and {n} more"),
+    };
+    for cmd in more {
+        pipe.add_command(cmd.clone());
+    }
     let started = Instant::now();
-    let replies: Vec<Value> =
-        crate::trace::timed(label, || pipe.ignore_errors().query::<Vec<Value>>(&mut con))
-            .map_err(|err| classify(&err, settings))?;
+    let mut replies: Vec<Value> = crate::trace::timed(&label, || {
+        pipe.ignore_errors().query::<Vec<Value>>(&mut con)
+    })
+    .map_err(|err| classify(&err, settings))?;
     let handshake_time = started.elapsed();
+    let more = replies.split_off(replies.len().saturating_sub(more.len()));
     let mut replies = replies.into_iter();
-    let mode = Mode::of(&replies.next_back().unwrap_or(Value::Nil));
+    let mode = match Mode::of(&replies.next_back().unwrap_or(Value::Nil)) {
+        // --cluster (REDIS_CLUSTER) stands in for an INFO that cannot be read.
+        Mode::Unknown(_) | Mode::Standalone if settings.cluster.value => Mode::Cluster,
+        mode => mode,
+    };
     let ping_reply = replies.next_back().unwrap_or(Value::Nil);
     if mode == Mode::Cluster && settings.db.value != 0 {
-        return Err(Error::usage(format!(
-            "{}: database {}, but a cluster has only database 0",
-            settings.db.source, settings.db.value
-        ))
-        .with_hint("drop --db / REDIS_DB (or set it to 0) for a cluster"));
+        return Err(only_database_zero(settings));
     }
     for reply in replies {
         if let Value::ServerError(err) = reply {
@@ -176,14 +214,23 @@ pub fn open_keeping_ping_error(settings: &Settings) -> Result<Conn> {
             ));
         }
     }
-    Ok(Conn {
+    let conn = Conn {
         con,
         ping_reply,
         mode,
         connect_time,
         handshake_time,
         via: None,
-    })
+    };
+    Ok((conn, more))
+}
+
+fn only_database_zero(settings: &Settings) -> Error {
+    Error::usage(format!(
+        "{}: database {}, but a cluster has only database 0",
+        settings.db.source, settings.db.value
+    ))
+    .with_hint("drop --db / REDIS_DB (or set it to 0) for a cluster")
 }
 
 /// Opens a connection, retrying what waiting can fix (nothing listening yet, a timeout, a server

@@ -8,6 +8,7 @@
 mod atomic_write;
 mod capability;
 mod cli;
+mod cluster;
 mod commands;
 mod connect;
 mod docker_names;

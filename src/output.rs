@@ -108,7 +108,8 @@ pub struct Check {
     pub detail: String,
     pub hint: Option<String>,
     pub ms: f64,
-    /// The node of a cluster or Sentinel set the check is about (`host:port`).
+    /// The node of a cluster or Sentinel set the check concerns (`host:port`); absent for a
+    /// single server.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,
 }
@@ -156,6 +157,7 @@ impl Check {
         self
     }
 
+    /// The check concerns this node of a cluster or Sentinel set.
     pub fn node(mut self, addr: impl Into<String>) -> Self {
         self.node = Some(addr.into());
         self
@@ -167,11 +169,15 @@ pub fn round_ms(time: Duration) -> f64 {
     (time.as_secs_f64() * 100_000.0).round() / 100.0
 }
 
-/// `✓ name  detail  (0.3 ms)` lines, names aligned, the fix indented under a warn or fail.
+/// `✓ name  detail  (0.3 ms)` lines, names aligned, the fix indented under a warn or fail; the
+/// checks of one cluster node under a `node HOST:PORT` line, where the node changes.
 pub fn render_checklist(checks: &[Check], paint: &Paint) -> String {
     let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
     let mut text = String::new();
-    for check in checks {
+    for (i, check) in checks.iter().enumerate() {
+        if let Some(node) = starts_group(checks, i) {
+            text.push_str(&format!("{}\n", paint.bold(&format!("node {node}"))));
+        }
         let time = if check.ms > 0.0 {
             format!("  {}", paint.dim(&format_ms(check.ms)))
         } else {
@@ -197,6 +203,15 @@ pub fn problems(checks: &[Check]) -> Vec<Check> {
         .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Warn))
         .cloned()
         .collect()
+}
+
+/// The node whose run of checks starts at `i`: a heading goes over two or more checks of one
+/// node in a row (a lone check about one node, such as a cluster finding, names it itself).
+fn starts_group(checks: &[Check], i: usize) -> Option<&str> {
+    let node = checks[i].node.as_deref()?;
+    let before = i.checked_sub(1).and_then(|p| checks[p].node.as_deref());
+    let after = checks.get(i + 1).and_then(|n| n.node.as_deref());
+    (before != Some(node) && after == Some(node)).then_some(node)
 }
 
 /// Every line of `text` indented by four spaces (a command's output under its step).

@@ -44,6 +44,8 @@ pub enum Layer {
     },
     /// Typed at the terminal (`--askpass`).
     Prompt,
+    /// A cluster node's address, from the node table of the node the settings name.
+    Cluster,
     Default,
     /// Named by a Sentinel (the master's address); the source's name is that sentinel.
     Sentinel,
@@ -81,6 +83,7 @@ impl Source {
             Layer::Env => "env".into(),
             Layer::DotEnv { line } => format!(".env:{line}"),
             Layer::Prompt => "prompt".into(),
+            Layer::Cluster => "cluster".into(),
             Layer::Default => "default".into(),
             Layer::Sentinel => "sentinel".into(),
         }
@@ -179,6 +182,8 @@ pub struct Settings {
     pub key: Setting<Option<PathBuf>>,
     /// Ask these sentinels for the master instead of talking to host and port.
     pub sentinel: Option<SentinelSettings>,
+    /// Treat the server as a Redis Cluster node even when its INFO cannot be read.
+    pub cluster: Setting<bool>,
     pub insecure: bool,
     pub timeout: Duration,
     /// The .env file that was read (or would be read: `found` says whether it exists).
@@ -224,6 +229,7 @@ struct Raw {
     sentinel_master: Option<(String, Source)>,
     sentinel_user: Option<(String, Source)>,
     sentinel_password: Option<(String, Source)>,
+    cluster: Option<(String, Source)>,
 }
 
 impl Settings {
@@ -383,6 +389,10 @@ impl Settings {
             ))
             .with_hint("drop the socket, or give the sentinels' host and port"));
         }
+        let cluster = match pick_any(|r| &r.cluster) {
+            Some((value, source)) => Setting::new(parse_bool(&value, &source)?, source),
+            None => Setting::new(false, Source::default_value()),
+        };
         if socket.value.is_some() && tls.value {
             return Err(Error::usage(format!(
                 "{}: TLS is for TCP ports; Redis serves a unix socket in plain (TLS from {})",
@@ -409,6 +419,7 @@ impl Settings {
             cert,
             key,
             sentinel,
+            cluster,
             insecure: args.insecure,
             timeout: args.timeout,
             env_file: dotenv.path.clone(),
@@ -474,6 +485,18 @@ impl Settings {
         imcache_var(&self.env_file, name).ok().flatten()
     }
 
+    /// The same settings for another node of the cluster these settings reach: its host and
+    /// port (as the cluster announces them), the same credentials, TLS and timeout.
+    pub fn for_node(&self, host: &str, port: u16) -> Settings {
+        let source = Source::new(Layer::Cluster, &format!("node table of {}", self.address()));
+        Settings {
+            host: Setting::new(strip_brackets(host), source.clone()),
+            port: Setting::new(port, source),
+            socket: Setting::new(None, Source::default_value()),
+            ..self.clone()
+        }
+    }
+
     /// True when the server is on this machine.
     pub fn is_local(&self) -> bool {
         self.socket.value.is_some() || is_this_machine(&self.host.value)
@@ -537,7 +560,7 @@ fn rank(source: &Source) -> u8 {
         Layer::Prompt | Layer::Flag => 0,
         Layer::Env => 1,
         Layer::DotEnv { .. } => 2,
-        Layer::Default | Layer::Sentinel => 3,
+        Layer::Cluster | Layer::Default | Layer::Sentinel => 3,
     }
 }
 
@@ -603,7 +626,7 @@ fn sentinel_settings(
     }))
 }
 
-const VARS: [&str; 14] = [
+const VARS: [&str; 15] = [
     "REDIS_URL",
     "REDIS_HOST",
     "REDIS_PORT",
@@ -618,6 +641,7 @@ const VARS: [&str; 14] = [
     "REDIS_SENTINEL_MASTER",
     "REDIS_SENTINEL_USERNAME",
     "REDIS_SENTINEL_PASSWORD",
+    "REDIS_CLUSTER",
 ];
 
 impl Raw {
@@ -641,6 +665,9 @@ impl Raw {
                 .map(|v| (v, flag("--sentinel-master"))),
             sentinel_user: None,
             sentinel_password: None,
+            cluster: args
+                .cluster
+                .then(|| ("true".to_string(), flag("--cluster"))),
         }
     }
 
@@ -677,6 +704,7 @@ impl Raw {
             sentinel_master,
             sentinel_user,
             sentinel_password,
+            cluster,
         ] = VARS.map(|name| {
             get(name).filter(|(v, _)| {
                 !v.is_empty()
@@ -704,6 +732,7 @@ impl Raw {
             sentinel_master,
             sentinel_user,
             sentinel_password,
+            cluster,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod cmd;
 pub mod fake;
 pub mod fake_redis;
@@ -13,6 +14,8 @@ pub mod sentinel;
 pub mod server;
 pub mod tls;
 
+#[allow(unused_imports)]
+pub use cluster::Cluster;
 #[allow(unused_imports)]
 pub use cmd::{Imcache, Run, Running};
 #[allow(unused_imports)]

@@ -7,6 +7,7 @@
 mod harness;
 
 mod cli;
+mod cluster;
 mod completions;
 mod connect;
 mod doctor;

@@ -11,6 +11,7 @@
 //! (warnings allowed).
 
 mod access;
+mod cluster;
 mod conf_file;
 mod fixes;
 mod health;
@@ -30,7 +31,7 @@ mod unanswered;
 use std::time::{Duration, Instant};
 
 use crate::cli::{ConnArgs, DoctorArgs};
-use crate::connect::Link;
+use crate::connect::{Link, Mode};
 use crate::error::{Kind, Result, Status};
 use crate::output::{Check, CheckStatus, Output};
 use crate::settings::{Settings, process_env};
@@ -108,6 +109,16 @@ fn diagnose(conn: &ConnArgs, args: &DoctorArgs) -> DoctorReport {
     let reached = reach::diagnose(&settings, &machine);
     let mut on_server = reached.checks;
     let examined = match reached.conn {
+        Some(conn) if conn.mode == Mode::Cluster => {
+            let diagnosed = cluster::diagnose(&settings, conn, args.sample);
+            checks.extend(diagnosed.checks);
+            checks.push(host::overcommit(machine.local));
+            checks.push(host::thp(machine.local, diagnosed.disable_thp.as_deref()));
+            if let Some(url) = &args.health_url {
+                checks.push(crate::health::check(url, settings.timeout));
+            }
+            return DoctorReport::new(settings.target(), checks);
+        }
         Some(mut conn) => examine(&settings, &mut conn.con, &machine, args.sample),
         None => Examined::skipped(&reached.skip_reason),
     };

@@ -60,6 +60,7 @@ impl EnvReport {
             row("cert", &s.cert, shown_path(&s.cert.value)),
             row("key", &s.key, shown_path(&s.key.value)),
             row("socket", &s.socket, shown_path(&s.socket.value)),
+            row("cluster", &s.cluster, s.cluster.value.to_string()),
         ];
         if let Some(sentinel) = &s.sentinel {
             rows.extend([
@@ -137,6 +138,7 @@ impl EnvReport {
                     || entry(json!(null), &none),
                     |x| entry(json!(x.password.value.as_ref().map(|_| "****")), &x.password.source),
                 ),
+                "cluster": entry(json!(s.cluster.value), &s.cluster.source),
             },
             "notices": s.notices,
             "insecure": s.insecure,
@@ -162,6 +164,9 @@ impl EnvReport {
         }
         if s.tls.value {
             text.push_str("REDIS_TLS=true\n");
+        }
+        if s.cluster.value {
+            text.push_str("REDIS_CLUSTER=true\n");
         }
         let paths = [
             ("REDIS_CACERT", &s.cacert.value),

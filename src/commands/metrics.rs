@@ -10,6 +10,7 @@
 
 mod app;
 mod clock;
+mod cluster;
 mod compare;
 pub(crate) mod prometheus;
 mod snapshot;
@@ -24,7 +25,8 @@ use crate::error::{Error, Result, Status};
 use crate::output::{self, Output, Paint, Report};
 use crate::settings::Settings;
 use app::{AppEndpoint, AppView};
-use snapshot::{Sampler, Snapshot};
+use cluster::{Reader, Reading};
+use snapshot::Snapshot;
 
 pub fn run(conn: &ConnArgs, args: &MetricsArgs, out: &Output) -> Result<Status> {
     let format = output::chosen_format(
@@ -60,23 +62,27 @@ fn once(
     app: Option<&AppEndpoint>,
     out: &Output,
 ) -> Result<Status> {
-    let snapshot = Sampler::new(settings).sample();
+    let reading = Reader::new(settings).read();
+    let snapshot = reading.snapshot();
     let app_view = app.map(AppEndpoint::read);
-    let notes = warnings(&snapshot, app_view.as_ref());
+    let notes = warnings(snapshot, app_view.as_ref());
     for note in &notes {
         out.warn(note);
     }
-    match format {
-        MetricsFormat::Prometheus => {
-            out.print(&prometheus::render(&snapshot, app_view.as_ref()))?
+    match (format, &reading) {
+        (MetricsFormat::Prometheus, Reading::Server(snapshot)) => {
+            out.print(&prometheus::render(snapshot, app_view.as_ref()))?
+        }
+        (MetricsFormat::Prometheus, Reading::Cluster(cluster)) => {
+            out.print(&prometheus::render_cluster(cluster, app_view.as_ref()))?
         }
         _ => out.emit(&MetricsReport {
             ok: snapshot.error.is_none(),
-            snapshot: &snapshot,
+            reading: &reading,
             app: app_view.as_ref(),
             comparison: app_view
                 .as_ref()
-                .and_then(|a| compare::compare(&snapshot, a)),
+                .and_then(|a| compare::compare(snapshot, a)),
             warnings: &notes,
         })?,
     }
@@ -93,7 +99,7 @@ fn once(
 #[derive(Serialize)]
 struct MetricsReport<'a> {
     #[serde(flatten)]
-    snapshot: &'a Snapshot,
+    reading: &'a Reading,
     /// True when the server was read (the exit code is 0).
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,11 +116,47 @@ impl Report for MetricsReport<'_> {
             .comparison
             .as_ref()
             .map_or_else(String::new, |c| format!("\n{}", c.text(paint)));
-        format!(
-            "{}\n\n{}{comparison}",
-            table::header(self.snapshot, paint),
-            table::snapshot(self.snapshot, self.app, None, paint)
-        )
+        view(self.reading, self.app, None, paint) + &comparison
+    }
+}
+
+/// The header and the tables of a reading (a cluster's adds a row per node).
+fn view(
+    reading: &Reading,
+    app: Option<&AppView>,
+    rates: Option<&table::Rates>,
+    paint: &Paint,
+) -> String {
+    format!(
+        "{}\n\n{}",
+        header(reading, paint),
+        tables(reading, app, rates, paint)
+    )
+}
+
+/// The first line: where, which server (or cluster), since when.
+fn header(reading: &Reading, paint: &Paint) -> String {
+    match reading {
+        Reading::Server(snapshot) => table::header(snapshot, paint),
+        Reading::Cluster(cluster) => cluster::header(cluster, paint),
+    }
+}
+
+/// The tables of a reading: the five fields and the server's side (a cluster's totals and then a
+/// row per node).
+fn tables(
+    reading: &Reading,
+    app: Option<&AppView>,
+    rates: Option<&table::Rates>,
+    paint: &Paint,
+) -> String {
+    match reading {
+        Reading::Server(snapshot) => table::snapshot(snapshot, app, rates, paint),
+        Reading::Cluster(cluster) => format!(
+            "{}\n{}",
+            table::snapshot(&cluster.totals, app, rates, paint),
+            cluster::nodes_table(cluster, paint)
+        ),
     }
 }
 

@@ -9,6 +9,7 @@
 mod apt;
 mod brew;
 mod cloud;
+mod cluster;
 mod docker;
 mod look;
 mod method;
@@ -117,7 +118,7 @@ fn setup(
         }
     };
     facts.plan = plan.lines();
-    let pending = match args.no_env {
+    let mut pending = match args.no_env {
         true => None,
         false => Some(record::prepare(&target)?),
     };
@@ -137,7 +138,16 @@ fn setup(
     interrupt::catch()?;
     plan.carry_out(journal)?;
     let conn = wait(journal, &target, args.wait, &plan.wait_hint)?;
+    let is_cluster = conn.mode == connect::Mode::Cluster;
     prove(journal, &target, conn)?;
+    if is_cluster {
+        cluster::prove_client(journal, &target, VERIFY_TTL)?;
+        // The app learns from .env that it needs a cluster client.
+        target.cluster.value = true;
+        if pending.is_some() {
+            pending = Some(record::prepare(&target)?);
+        }
+    }
     match &pending {
         Some(pending) => record::commit(journal, pending)?,
         None => journal.note(Step::new(
@@ -351,7 +361,13 @@ fn prove(journal: &mut Journal, target: &Settings, conn: Conn) -> Result<(), Hal
                 .iter()
                 .find(|c| c.status == CheckStatus::Warn)
         });
+    let on_nodes = verification.checks.iter().any(|c| c.node.is_some());
     let step = match problem {
+        None if on_nodes => Step::new(
+            "verify",
+            CheckStatus::Pass,
+            cluster::verified(&verification.checks),
+        ),
         None => Step::new(
             "verify",
             CheckStatus::Pass,

@@ -7,6 +7,7 @@
 //! (backup, atomic write), then one CONFIG SET, then CONFIG REWRITE only for a server file tune
 //! cannot reach. A failure or Ctrl-C after a file was written puts the original back.
 
+mod cluster;
 mod file;
 mod live;
 mod report;
@@ -155,21 +156,12 @@ fn plan_report(
     dry_run: bool,
 ) -> TuneReport {
     let server_plan = files.server.map(|i| &files.plans[i]);
-    let live_report = live.map(|l| LiveReport {
-        target: l.settings.target(),
-        config_file: l.config_file.clone(),
-        applied: false,
-        persisted: None,
-        rewrite_error: None,
-        rewrite_because: match &l.file_access {
-            Some(Err(why)) => Some(why.clone()),
-            _ => None,
-        },
-        backup: None,
-        diff: None,
-        survives_restart: server_plan.and_then(|p| p.tree.complete.then_some(true)),
-        changes: l.changes.clone(),
-        server_args: report::server_args(tuning),
+    let live_report = live.map(|l| {
+        LiveReport::of(
+            l,
+            tuning,
+            server_plan.and_then(|p| p.tree.complete.then_some(true)),
+        )
     });
     let changes = match (files.config.map(|i| &files.plans[i]), live) {
         (Some(f), _) => f.plan.changes.clone(),
@@ -319,6 +311,20 @@ fn commit(
         }
         let shown = report.live.as_mut().expect("a live report with --live");
         shown.applied = true;
+        if !live.nodes.is_empty() {
+            // A cluster: each node keeps its change the way it can (CONFIG REWRITE into its
+            // own file, or until it restarts); the report says it node by node.
+            let (persisted, error) = cluster::persist(&mut live.nodes);
+            if persisted == Persisted::RewriteFailed {
+                status = Status::Reported(Kind::Check);
+                report.ok = false;
+            }
+            let shown = report.live.as_mut().expect("a live report with --live");
+            shown.persisted = Some(persisted);
+            shown.rewrite_error = error;
+            cluster::record(shown, live);
+            return Ok(status);
+        }
         shown.persisted = Some(if files.server.is_some() {
             Persisted::ConfigFileEdited
         } else if live.config_file.is_some() {

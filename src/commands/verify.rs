@@ -1,7 +1,10 @@
 //! `imcache verify`: the CI step. Connect (TLS, AUTH, SELECT, PING in one round trip), require
 //! PONG, then SET a JSON value under a fresh random key with a TTL, GET it back, read its TTL and
 //! DEL it, all four in one pipelined round trip, so the DEL runs even when an earlier step fails.
-//! setup proves a new server with the same code (`verify_connected`).
+//! setup proves a new server with the same code (`verify_connected`). On a Redis Cluster the
+//! same checks run on every master, beside the cluster's own (`cluster.rs`).
+
+mod cluster;
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +12,7 @@ use redis::Value;
 use serde::Serialize;
 
 use crate::cli::{ConnArgs, VerifyArgs};
-use crate::connect::{self, Conn};
+use crate::connect::{self, Conn, Mode};
 use crate::error::{Kind, Result, Status};
 use crate::health;
 use crate::interrupt;
@@ -135,28 +138,75 @@ pub fn verify(
     Ok(match opened {
         Ok(conn) => verify_connected(settings, conn, probe),
         Err(err) if err.kind == Kind::Interrupted => return Err(err),
-        Err(err) => {
-            let skipped = "not run: no connection";
-            Verification {
-                checks: vec![
-                    // The time really spent, a timeout included.
-                    Check::from_error("connect", &err).took(started.elapsed()),
-                    Check::skip("ping", skipped),
-                    Check::skip("set_get", skipped),
-                    Check::skip("ttl", skipped),
-                    Check::skip("cleanup", skipped),
-                ],
-                failure: Some(err.kind),
-                reads: Reads::default(),
-            }
-        }
+        // The time really spent, a timeout included.
+        Err(err) => not_connected(&err, started.elapsed()),
     })
 }
 
-/// The checks on a connection that is already open (setup has one from waiting for the server).
+/// The checks when the connection failed: `connect` says why, the others are skipped.
+fn not_connected(err: &crate::error::Error, took: Duration) -> Verification {
+    let skipped = "not run: no connection";
+    Verification {
+        checks: vec![
+            Check::from_error("connect", err).took(took),
+            Check::skip("ping", skipped),
+            Check::skip("set_get", skipped),
+            Check::skip("ttl", skipped),
+            Check::skip("cleanup", skipped),
+        ],
+        failure: Some(err.kind),
+        reads: Reads::default(),
+    }
+}
+
+/// The checks on a connection that is already open (setup has one from waiting for the server);
+/// a cluster node gets the cluster's checks and every master's.
 pub fn verify_connected(settings: &Settings, mut conn: Conn, probe: &Probe) -> Verification {
+    if conn.mode == Mode::Cluster {
+        return cluster::verify(settings, conn, probe);
+    }
+    let key = format!("{}{:032x}", probe.prefix, fastrand::u128(..));
+    let mut pipe = redis::pipe();
+    for cmd in probe_commands(&key, probe.ttl) {
+        pipe.add_command(cmd);
+    }
+    let started = Instant::now();
+    let replies = trace::timed("SET, GET, TTL, DEL (pipelined)", || {
+        pipe.ignore_errors().query::<Vec<Value>>(&mut conn.con)
+    })
+    .map_err(|err| connect::classify(&err, settings));
+    judge(settings, &conn, probe, &key, replies, started.elapsed())
+}
+
+/// SET (a JSON value, with a TTL, only if the key is new), GET, TTL and DEL of the probe key:
+/// the data checks' one round trip.
+fn probe_commands(key: &str, ttl: u64) -> Vec<redis::Cmd> {
+    vec![
+        redis::cmd("SET")
+            .arg(key)
+            .arg(PROBE_VALUE)
+            .arg("EX")
+            .arg(ttl)
+            .arg("NX")
+            .clone(),
+        redis::cmd("GET").arg(key).clone(),
+        redis::cmd("TTL").arg(key).clone(),
+        redis::cmd("DEL").arg(key).clone(),
+    ]
+}
+
+/// The five checks of one server from its connection and the replies to its probe, which took
+/// `took`.
+fn judge(
+    settings: &Settings,
+    conn: &Conn,
+    probe: &Probe,
+    key: &str,
+    replies: Result<Vec<Value>>,
+    took: Duration,
+) -> Verification {
     let mut checks =
-        vec![Check::pass("connect", describe_connection(settings, &conn)).took(conn.connect_time)];
+        vec![Check::pass("connect", describe_connection(settings, conn)).took(conn.connect_time)];
     checks.push(
         match &conn.ping_reply {
             Value::SimpleString(s) if s == "PONG" => Check::pass("ping", "PONG"),
@@ -165,7 +215,7 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, probe: &Probe) -> V
         }
         .took(conn.handshake_time),
     );
-    let (data, reads, error_kind) = data_checks(settings, &mut conn, probe);
+    let (data, reads, error_kind) = data_checks(settings, replies, took, probe, key);
     checks.extend(data);
     if let Some(via) = &conn.via {
         // Through a Sentinel set, every check ran on the master it named.
@@ -184,12 +234,14 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, probe: &Probe) -> V
     }
 }
 
-/// SET, GET, TTL and DEL of a fresh key in one round trip; the set_get, ttl and cleanup checks,
-/// verify's own reads, and the kind of the first error among the checks.
+/// The set_get, ttl and cleanup checks from the replies to the probe, verify's own reads, and
+/// the kind of the first error among the checks.
 fn data_checks(
     settings: &Settings,
-    conn: &mut Conn,
+    replies: Result<Vec<Value>>,
+    took: Duration,
     probe: &Probe,
+    key: &str,
 ) -> (Vec<Check>, Reads, Option<Kind>) {
     let ttl = probe.ttl;
     let first_error = std::cell::Cell::new(None);
@@ -203,25 +255,6 @@ fn data_checks(
         };
         Check::from_error(name, &err)
     };
-    let key = format!("{}{:032x}", probe.prefix, fastrand::u128(..));
-    let mut pipe = redis::pipe();
-    pipe.cmd("SET")
-        .arg(&key)
-        .arg(PROBE_VALUE)
-        .arg("EX")
-        .arg(ttl)
-        .arg("NX")
-        .cmd("GET")
-        .arg(&key)
-        .cmd("TTL")
-        .arg(&key)
-        .cmd("DEL")
-        .arg(&key);
-    let started = Instant::now();
-    let replies = trace::timed("SET, GET, TTL, DEL (pipelined)", || {
-        pipe.ignore_errors().query::<Vec<Value>>(&mut conn.con)
-    });
-    let took = started.elapsed();
     let replies = match replies {
         Ok(replies) => <[Value; 4]>::try_from(replies).map_err(|replies| {
             Check::fail(
@@ -229,7 +262,7 @@ fn data_checks(
                 format!("expected 4 replies, got {}", replies.len()),
             )
         }),
-        Err(err) => Err(failed("set_get", &connect::classify(&err, settings))),
+        Err(err) => Err(failed("set_get", &err)),
     };
     let [set, get, ttl_reply, del] = match replies {
         Ok(replies) => replies,

@@ -307,6 +307,18 @@ pub fn classify_reply(code: &str, detail: &str, settings: &Settings) -> Error {
         .with_hint(
             "wait until the replica is in sync again (--wait), or point the app at the master",
         ),
+        "MOVED" | "ASK" => Error::check(format!(
+            "{addr} does not serve the slot of the key ({code} {detail}): it is a Redis Cluster node"
+        ))
+        .with_hint(
+            "the app needs a cluster client (redis-py's RedisCluster); imcache finds a cluster \
+             from INFO, or from --cluster (REDIS_CLUSTER=true) where INFO is refused; if the \
+             slot map just changed, run again",
+        ),
+        "CLUSTERDOWN" => Error::check(format!("{addr} says the cluster is down: {detail}"))
+            .with_hint("`imcache doctor` names the slots that are lost and the nodes that served them"),
+        "TRYAGAIN" => Error::check(format!("{addr} is moving the key's slot ({code} {detail})"))
+            .with_hint("a resharding is under way: run again"),
         _ if lower.contains("without any password configured")
             || lower.contains("no password is set") =>
         {

@@ -33,6 +33,8 @@ pub struct ServerBuilder {
     binary: Option<PathBuf>,
     tls_pair: Option<(PathBuf, PathBuf)>,
     unix_socket: bool,
+    die_with_parent: bool,
+    dir_in: Option<PathBuf>,
 }
 
 /// The redis-server the tests run: `IMCACHE_TEST_REDIS_SERVER`, else Debian's
@@ -135,6 +137,19 @@ impl ServerBuilder {
         self
     }
 
+    /// The server is killed when the thread that started it ends (PR_SET_PDEATHSIG), for
+    /// servers that live as long as the test process, which never drops them.
+    pub fn die_with_parent(mut self) -> Self {
+        self.die_with_parent = true;
+        self
+    }
+
+    /// Make the server's temp dir inside this folder.
+    pub fn dir_in(mut self, parent: &std::path::Path) -> Self {
+        self.dir_in = Some(parent.to_path_buf());
+        self
+    }
+
     /// Use this port (for tests that start a server late on a port chosen earlier).
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
@@ -155,8 +170,13 @@ impl ServerBuilder {
         panic!("redis-server did not start after 5 tries");
     }
 
-    fn try_start(&self) -> Option<RedisServer> {
-        let dir = tempfile::tempdir().expect("temp dir");
+    /// Starts the server; None when it exited at once (its port was taken meanwhile).
+    pub fn try_start(&self) -> Option<RedisServer> {
+        let dir = match &self.dir_in {
+            Some(parent) => tempfile::tempdir_in(parent),
+            None => tempfile::tempdir(),
+        }
+        .expect("temp dir");
         let port = self.port.unwrap_or_else(free_port);
         let mut directives: Vec<(String, String)> = vec![
             ("bind".into(), "127.0.0.1".into()),
@@ -239,6 +259,16 @@ impl ServerBuilder {
             command.arg(&path);
             Some(path)
         };
+        if self.die_with_parent {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: prctl is async-signal-safe; it only sets this child's parent-death signal.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    Ok(())
+                });
+            }
+        }
         let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -320,14 +350,19 @@ impl RedisServer {
         std::fs::read_to_string(self.dir.path().join("redis.log")).unwrap_or_default()
     }
 
-    /// A direct connection (with the password and TLS) for assertions.
+    /// A direct connection (with the password) for assertions; a TLS server is reached on its
+    /// unix socket (the tests' own client speaks no TLS: imcache's TLS is its own).
     pub fn client(&self) -> redis::Connection {
-        assert!(
-            !self.tls,
-            "the tests' own client speaks plain TCP (imcache's TLS is its own); start the \
-             server with .unix_socket() too and query it there"
-        );
-        let url = self.url();
+        let url = match self.tls {
+            true => {
+                assert!(
+                    self.socket().exists(),
+                    "start a TLS server with .unix_socket() too, so the tests can query it"
+                );
+                format!("unix://{}", self.socket().display())
+            }
+            false => self.url(),
+        };
         let client = redis::Client::open(url.as_str()).expect("client");
         let mut con = client
             .get_connection_with_timeout(Duration::from_secs(5))

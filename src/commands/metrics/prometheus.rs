@@ -5,6 +5,7 @@
 //! dashboards and alerts work; what it has no name for is in the `imcache_` namespace.
 
 use super::app::AppView;
+use super::cluster::{ClusterSnapshot, ClusterState};
 use super::snapshot::Snapshot;
 
 #[derive(Clone, Copy)]
@@ -211,6 +212,131 @@ const APP: &[Family<AppView>] = &[
     },
 ];
 
+/// A cluster's own families, with redis_exporter's names (from CLUSTER INFO), and imcache's
+/// verdict beside them.
+const CLUSTER: &[Family<ClusterSnapshot>] = &[
+    Family {
+        name: "redis_cluster_state",
+        kind: Gauge,
+        help: "1 when the cluster's state is ok (cluster_state)",
+        read: |c| one(Some(flag(c.cluster.state == "ok"))),
+    },
+    Family {
+        name: "redis_cluster_slots_assigned",
+        kind: Gauge,
+        help: "Slots assigned to a master (cluster_slots_assigned)",
+        read: |c| cluster_count(c, |s| s.slots_assigned),
+    },
+    Family {
+        name: "redis_cluster_slots_ok",
+        kind: Gauge,
+        help: "Slots whose master is neither failing nor suspected (cluster_slots_ok)",
+        read: |c| cluster_count(c, |s| s.slots_ok),
+    },
+    Family {
+        name: "redis_cluster_slots_pfail",
+        kind: Gauge,
+        help: "Slots whose master is suspected to fail (cluster_slots_pfail)",
+        read: |c| cluster_count(c, |s| s.slots_pfail),
+    },
+    Family {
+        name: "redis_cluster_slots_fail",
+        kind: Gauge,
+        help: "Slots whose master failed (cluster_slots_fail)",
+        read: |c| cluster_count(c, |s| s.slots_fail),
+    },
+    Family {
+        name: "redis_cluster_known_nodes",
+        kind: Gauge,
+        help: "Nodes in the cluster's node table (cluster_known_nodes)",
+        read: |c| cluster_count(c, |s| s.known_nodes),
+    },
+    Family {
+        name: "redis_cluster_size",
+        kind: Gauge,
+        help: "Masters that serve at least one slot (cluster_size)",
+        read: |c| cluster_count(c, |s| s.size),
+    },
+    Family {
+        name: "imcache_cluster_slots_served",
+        kind: Gauge,
+        help: "Slots whose master answered imcache",
+        read: |c| cluster_count(c, |s| u64::from(s.slots_served)),
+    },
+    Family {
+        name: "imcache_cluster_available",
+        kind: Gauge,
+        help: "1 when the cluster can serve every slot (the app's available)",
+        read: |c| one(Some(flag(c.totals.available))),
+    },
+    Family {
+        name: "imcache_cluster_hit_rate_percent",
+        kind: Gauge,
+        help: "Percent of cache reads that hit, over every node, since the counters started",
+        read: |c| one(Some(number(c.totals.hit_rate))),
+    },
+];
+
+fn cluster_count(cluster: &ClusterSnapshot, read: fn(&ClusterState) -> u64) -> Samples {
+    match cluster.cluster.via.is_empty() {
+        true => Vec::new(),
+        false => one(Some(read(&cluster.cluster))),
+    }
+}
+
+/// A cluster: every server family once per node, labelled `node="host:port"` (`redis_up` for
+/// every node of the table), then the cluster's families and the app's.
+pub fn render_cluster(cluster: &ClusterSnapshot, app: Option<&AppView>) -> String {
+    let mut text = String::new();
+    let up: Samples = cluster
+        .nodes
+        .iter()
+        .map(|n| (labels(&[("node", &n.node)]), flag(n.available)))
+        .collect();
+    let up = match up.is_empty() {
+        true => one(Some(flag(false))),
+        false => up,
+    };
+    write_family(
+        "redis_up",
+        Gauge,
+        "1 when the Redis server answered INFO, 0 when it could not be read",
+        &up,
+        &mut text,
+    );
+    for family in SERVER {
+        let samples: Samples = cluster
+            .nodes
+            .iter()
+            .filter_map(|n| n.snapshot.as_ref().map(|s| (n, s)))
+            .flat_map(|(n, s)| {
+                (family.read)(s)
+                    .into_iter()
+                    .map(|(labels, value)| (with_node(&labels, &n.node), value))
+            })
+            .collect();
+        write_family(family.name, family.kind, family.help, &samples, &mut text);
+    }
+    for family in CLUSTER {
+        family.write(cluster, &mut text);
+    }
+    if let Some(app) = app {
+        for family in APP {
+            family.write(app, &mut text);
+        }
+    }
+    text
+}
+
+/// `{node="...",...}`: a sample's labels with the node first.
+fn with_node(rendered: &str, node: &str) -> String {
+    let node = labels(&[("node", node)]);
+    match rendered.strip_prefix('{').and_then(|l| l.strip_suffix('}')) {
+        Some(inner) if !inner.is_empty() => format!("{},{inner}}}", &node[..node.len() - 1]),
+        _ => node,
+    }
+}
+
 /// The whole exposition: `redis_up` always; the server's families when it answered; the app's
 /// when `--app-url` was given.
 pub fn render(snapshot: &Snapshot, app: Option<&AppView>) -> String {
@@ -339,6 +465,15 @@ mod tests {
             }
         }
         Some(out)
+    }
+
+    #[test]
+    fn the_node_label_comes_first() {
+        assert_eq!(with_node("", "127.0.0.1:7000"), "{node=\"127.0.0.1:7000\"}");
+        assert_eq!(
+            with_node("{db=\"db0\"}", "127.0.0.1:7000"),
+            "{node=\"127.0.0.1:7000\",db=\"db0\"}"
+        );
     }
 
     #[test]

@@ -48,9 +48,9 @@ pub struct Snapshot {
     /// Commands imcache itself had sent on its connection before this INFO; they count in the
     /// server's commands_processed and are taken out of the interval's ops/s.
     #[serde(skip)]
-    own_commands: u64,
+    pub(super) own_commands: u64,
     #[serde(skip)]
-    run_id: String,
+    pub(super) run_id: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -75,6 +75,33 @@ pub struct Memory {
     pub fragmentation_ratio: Option<f64>,
 }
 
+impl Memory {
+    /// The figures, with the percentage used and the limit as people read them.
+    pub fn of(
+        used_bytes: u64,
+        peak_bytes: u64,
+        max_bytes: Option<u64>,
+        policy: String,
+        fragmentation_ratio: Option<f64>,
+    ) -> Memory {
+        Memory {
+            used_bytes,
+            peak_bytes,
+            max_bytes,
+            used_percent: max_bytes
+                .filter(|max| *max > 0)
+                .map(|max| percent(used_bytes, max)),
+            limit: match max_bytes {
+                None => "unknown".into(),
+                Some(0) => "no limit".into(),
+                Some(max) => units::bytes(max),
+            },
+            policy,
+            fragmentation_ratio,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Keys {
     pub total: u64,
@@ -90,7 +117,12 @@ pub struct Clients {
 }
 
 impl Snapshot {
-    fn from_info(info: &Info, target: String, taken: Instant, own_commands: u64) -> Snapshot {
+    pub(super) fn from_info(
+        info: &Info,
+        target: String,
+        taken: Instant,
+        own_commands: u64,
+    ) -> Snapshot {
         let count = |name: &str| info.u64(name).unwrap_or(0);
         let text = |name: &str| info.get(name).unwrap_or("unknown").trim().to_string();
         let (hits, misses) = (count("keyspace_hits"), count("keyspace_misses"));
@@ -111,21 +143,13 @@ impl Snapshot {
                 mode: text("redis_mode"),
                 uptime_seconds: count("uptime_in_seconds"),
             }),
-            memory: Some(Memory {
+            memory: Some(Memory::of(
                 used_bytes,
-                peak_bytes: count("used_memory_peak"),
+                count("used_memory_peak"),
                 max_bytes,
-                used_percent: max_bytes
-                    .filter(|max| *max > 0)
-                    .map(|max| percent(used_bytes, max)),
-                limit: match max_bytes {
-                    None => "unknown".into(),
-                    Some(0) => "no limit".into(),
-                    Some(max) => units::bytes(max),
-                },
-                policy: text("maxmemory_policy"),
-                fragmentation_ratio: info.f64("mem_fragmentation_ratio"),
-            }),
+                text("maxmemory_policy"),
+                info.f64("mem_fragmentation_ratio"),
+            )),
             keys: Some(Keys {
                 total,
                 expiring,
@@ -203,6 +227,15 @@ impl<'a> Sampler<'a> {
         }
     }
 
+    /// A sampler that starts on a connection opened already (its handshake counted).
+    pub fn with_conn(settings: &'a Settings, conn: Conn) -> Self {
+        Sampler {
+            conn: Some(conn),
+            commands_sent: handshake_commands(settings),
+            ..Sampler::new(settings)
+        }
+    }
+
     /// One INFO (after connecting, when there is no connection); never fails: a failure is a
     /// snapshot with `available: false` and the error.
     pub fn sample(&mut self) -> Snapshot {
@@ -231,12 +264,9 @@ impl<'a> Sampler<'a> {
             }
             None => {
                 let conn = connect::open(self.settings).map_err(Unread::Unreachable)?;
-                // The handshake's PING, AUTH and SELECT count as commands on the server (and
-                // ROLE, asked of a master a Sentinel named).
-                self.commands_sent += 1
-                    + u64::from(self.settings.password.value.is_some())
-                    + u64::from(self.settings.db.value != 0)
-                    + u64::from(conn.via.is_some());
+                // ROLE too, asked of a master a Sentinel named.
+                self.commands_sent +=
+                    handshake_commands(self.settings) + u64::from(conn.via.is_some());
                 conn
             }
         };
@@ -279,6 +309,11 @@ impl<'a> Sampler<'a> {
         self.conn = Some(conn);
         Ok((info, before))
     }
+}
+
+/// The handshake's PING, INFO server, AUTH and SELECT count as commands on the server.
+pub fn handshake_commands(settings: &Settings) -> u64 {
+    2 + u64::from(settings.password.value.is_some()) + u64::from(settings.db.value != 0)
 }
 
 /// What happened between two readings of the same server run.

@@ -9,16 +9,16 @@ use crate::output::Paint;
 
 /// Rows of cells, aligned on the plain text (colour codes take no room on screen).
 #[derive(Default)]
-struct Table {
+pub(super) struct Table {
     rows: Vec<Vec<Cell>>,
 }
 
-struct Cell {
+pub(super) struct Cell {
     plain: String,
     painted: String,
 }
 
-fn cell(text: impl Into<String>) -> Cell {
+pub(super) fn cell(text: impl Into<String>) -> Cell {
     let plain = text.into();
     Cell {
         painted: plain.clone(),
@@ -26,7 +26,7 @@ fn cell(text: impl Into<String>) -> Cell {
     }
 }
 
-fn painted(plain: impl Into<String>, paint: impl Fn(&str) -> String) -> Cell {
+pub(super) fn painted(plain: impl Into<String>, paint: impl Fn(&str) -> String) -> Cell {
     let plain = plain.into();
     Cell {
         painted: paint(&plain),
@@ -35,7 +35,7 @@ fn painted(plain: impl Into<String>, paint: impl Fn(&str) -> String) -> Cell {
 }
 
 impl Table {
-    fn row(&mut self, cells: Vec<Cell>) {
+    pub(super) fn row(&mut self, cells: Vec<Cell>) {
         self.rows.push(cells);
     }
 
@@ -43,7 +43,7 @@ impl Table {
         self.row(vec![cell(label), value]);
     }
 
-    fn render(&self) -> String {
+    pub(super) fn render(&self) -> String {
         let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
         let widths: Vec<usize> = (0..columns)
             .map(|i| {
@@ -387,7 +387,7 @@ fn yes_no(available: bool, paint: &Paint) -> Cell {
 }
 
 /// `70.0 %`, green from 80, yellow from 50, red below; plain when there were no requests.
-fn hit_rate(rate: f64, requests: u64, paint: &Paint) -> Cell {
+pub(super) fn hit_rate(rate: f64, requests: u64, paint: &Paint) -> Cell {
     let text = format!("{rate:.1} %");
     match rate {
         _ if requests == 0 => cell(text),

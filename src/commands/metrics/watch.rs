@@ -12,9 +12,10 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 
 use super::app::{AppEndpoint, AppView};
+use super::cluster::{Reader, Reading};
 use super::compare::{Comparison, compare};
-use super::snapshot::{Interval, Sampler, Snapshot, interval_hit_rate};
-use super::{clock, table, warnings};
+use super::snapshot::{Interval, interval_hit_rate};
+use super::{clock, header, table, tables, warnings};
 use crate::cli::MetricsFormat;
 use crate::error::{Error, Kind, Result, Status};
 use crate::interrupt;
@@ -29,7 +30,7 @@ const HISTORY: usize = 40;
 #[derive(Serialize)]
 struct Sample<'a> {
     #[serde(flatten)]
-    snapshot: &'a Snapshot,
+    reading: &'a Reading,
     /// Null on the first sample and after a restart or an outage.
     interval: Option<&'a Interval>,
     /// True when the server was read.
@@ -73,14 +74,15 @@ pub fn run(
             View::Lines
         }
     };
-    let mut sampler = Sampler::new(settings);
-    let mut baseline: Option<Snapshot> = None;
+    let mut reader = Reader::new(settings);
+    let mut baseline: Option<Reading> = None;
     let mut history: VecDeque<Option<f64>> = VecDeque::with_capacity(HISTORY);
     let mut told: Vec<String> = Vec::new();
     let mut next_tick = Instant::now();
     let mut taken: u64 = 0;
     loop {
-        let snapshot = sampler.sample();
+        let reading = reader.read();
+        let snapshot = reading.snapshot();
         if interrupt::interrupted() {
             // The sample a Ctrl-C cut short is not an outage.
             return Ok(Status::Success);
@@ -88,28 +90,28 @@ pub fn run(
         taken += 1;
         let interval = baseline
             .as_ref()
-            .and_then(|earlier| Interval::between(earlier, &snapshot));
+            .and_then(|earlier| Interval::between(earlier.snapshot(), snapshot));
         let why_none = match &baseline {
             _ if !snapshot.available => "no reading",
             None => "from the next sample on",
             Some(_) => "counters started again (restart or CONFIG RESETSTAT)",
         };
         if snapshot.available {
-            baseline = Some(snapshot.clone());
+            baseline = Some(reading.clone());
         }
         if history.len() == HISTORY {
             history.pop_front();
         }
         history.push_back(interval_hit_rate(interval.as_ref()));
         let app_view = app.map(AppEndpoint::read);
-        let mut notes = warnings(&snapshot, app_view.as_ref());
+        let mut notes = warnings(snapshot, app_view.as_ref());
         let now = SystemTime::now();
         let sample = Sample {
-            snapshot: &snapshot,
+            reading: &reading,
             interval: interval.as_ref(),
             ok: snapshot.error.is_none(),
             app: app_view.as_ref(),
-            comparison: app_view.as_ref().and_then(|a| compare(&snapshot, a)),
+            comparison: app_view.as_ref().and_then(|a| compare(snapshot, a)),
             warnings: &notes,
             sample: taken,
             time: clock::rfc3339_utc(now),
@@ -118,7 +120,7 @@ pub fn run(
             View::JsonLines => out.emit_json_line(&sample)?,
             View::Lines => out.print(&table::line(
                 &clock::local_time_of_day(now),
-                &snapshot,
+                snapshot,
                 interval.as_ref(),
                 app_view.as_ref(),
             ))?,
@@ -186,9 +188,9 @@ fn frame(
             sample.sample,
             clock::local_time_of_day(SystemTime::now())
         )),
-        table::header(sample.snapshot, paint),
+        header(sample.reading, paint),
     );
-    if let Some(err) = &sample.snapshot.error {
+    if let Some(err) = &sample.reading.snapshot().error {
         text.push_str(&format!(
             "\n{} {}\n",
             paint.red("unavailable:"),
@@ -206,12 +208,7 @@ fn frame(
         text.push_str(&format!("{} {note}\n", paint.yellow("warning:")));
     }
     text.push('\n');
-    text.push_str(&table::snapshot(
-        sample.snapshot,
-        sample.app,
-        Some(&rates),
-        paint,
-    ));
+    text.push_str(&tables(sample.reading, sample.app, Some(&rates), paint));
     if let Some(comparison) = &sample.comparison {
         text.push('\n');
         text.push_str(&comparison.text(paint));

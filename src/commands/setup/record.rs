@@ -1,11 +1,11 @@
 //! The last step: the proven connection goes into `.env` as the app reads it (REDIS_HOST,
-//! REDIS_PORT, REDIS_DB, REDIS_PASSWORD, and REDIS_USERNAME / REDIS_TLS / REDIS_CACERT when
-//! used). A REDIS_URL there would override these parts, so it goes; so do the optional keys this
-//! connection does not use. Through a Sentinel set it is the other way round: REDIS_URL holds
-//! `redis+sentinel://` (every sentinel, the master's name, the db; the form celery, kombu and
-//! RedisVL read), and REDIS_HOST/REDIS_PORT go, since they could only name one node, which a
-//! failover leaves behind. Worked out before anything runs (is there a change to ask about?),
-//! committed only after the verify checks passed.
+//! REDIS_PORT, REDIS_DB, REDIS_PASSWORD, and REDIS_USERNAME / REDIS_TLS / REDIS_CACERT /
+//! REDIS_CLUSTER when used). A REDIS_URL there would override these parts, so it goes; so do the
+//! optional keys this connection does not use. Through a Sentinel set it is the other way round:
+//! REDIS_URL holds `redis+sentinel://` (every sentinel, the master's name, the db; the form
+//! celery, kombu and RedisVL read), and REDIS_HOST/REDIS_PORT go, since they could only name one
+//! node, which a failover leaves behind. Worked out before anything runs (is there a change to
+//! ask about?), committed only after the verify checks passed.
 
 use crate::dotenv_file::{GitExposure, PendingWrite, SECRET_MODE, Update, git_exposure};
 use crate::error::{Error, Kind, Result};
@@ -78,6 +78,10 @@ pub fn updates(settings: &Settings) -> Result<Vec<Update>> {
         optional("REDIS_USERNAME", settings.user.value.clone()),
         optional("REDIS_TLS", settings.tls.value.then(|| "true".to_string())),
         optional("REDIS_CACERT", cacert),
+        optional(
+            "REDIS_CLUSTER",
+            settings.cluster.value.then(|| "true".to_string()),
+        ),
     ]);
     updates.extend(sentinel);
     Ok(updates)

@@ -116,6 +116,10 @@ pub fn local(
             source: default_source(),
         },
         sentinel: None,
+        cluster: Setting {
+            value: false,
+            source: default_source(),
+        },
         insecure: false,
         timeout: resolved.timeout,
         env_file: resolved.env_file.clone(),

@@ -18,7 +18,7 @@ use similar::TextDiff;
 
 use crate::atomic_write;
 use crate::cli::ConnArgs;
-use crate::connect::{self, Conn};
+use crate::connect::{self, Conn, Mode};
 use crate::error::{Error, Result};
 use crate::info::Info;
 use crate::procfs;
@@ -31,7 +31,7 @@ use super::file::mask_diff;
 
 pub struct LivePlan {
     pub settings: Settings,
-    conn: Conn,
+    pub(super) conn: Conn,
     /// CONFIG GET *: every directive and its value, as the server shows them.
     pub config: HashMap<String, String>,
     pub changes: Vec<Change>,
@@ -42,6 +42,11 @@ pub struct LivePlan {
     pub info: Info,
     /// The directives this server accepts.
     pub dialect: Dialect,
+    /// On a cluster, the plan of every node of its table (this plan then only reads the node
+    /// the settings name, and applies nothing itself); empty for a single server.
+    pub nodes: Vec<LivePlan>,
+    /// Where a node's change was kept, once applied (a cluster's report shows each node's).
+    pub persisted: Option<(Persisted, Option<String>)>,
 }
 
 /// Where the live change is kept after it is applied.
@@ -72,7 +77,17 @@ impl LivePlan {
     /// Connects and reads the server's configuration and facts; changes nothing.
     pub fn gather(conn_args: &ConnArgs, tuning: &Tuning) -> Result<LivePlan> {
         let settings = Settings::resolve(conn_args, &process_env)?;
-        let mut conn = connect::open(&settings)?;
+        let conn = connect::open(&settings)?;
+        let cluster = conn.mode == Mode::Cluster;
+        let mut plan = Self::read(settings, conn, tuning)?;
+        if cluster {
+            super::cluster::gather_nodes(&mut plan, tuning)?;
+        }
+        Ok(plan)
+    }
+
+    /// The configuration and facts of the server on this connection.
+    pub fn read(settings: Settings, mut conn: Conn, tuning: &Tuning) -> Result<LivePlan> {
         let mut pipe = redis::pipe();
         pipe.cmd("CONFIG").arg("GET").arg("*");
         for section in ["server", "memory", "persistence", "keyspace"] {
@@ -109,6 +124,8 @@ impl LivePlan {
             info,
             dialect,
             settings,
+            nodes: Vec::new(),
+            persisted: None,
         })
     }
 
@@ -127,6 +144,9 @@ impl LivePlan {
 
     /// Applies the values asked for, then reads them back.
     pub fn apply(&mut self, tuning: &Tuning) -> Result<()> {
+        if !self.nodes.is_empty() {
+            return super::cluster::apply(&mut self.nodes, tuning);
+        }
         // A new budget: the reading was before the plan was shown (and perhaps confirmed).
         self.conn.con.renew();
         let new = values(tuning);
@@ -182,6 +202,14 @@ impl LivePlan {
     /// Best effort, on a fresh connection (the old one may be cut mid-reply): the values the
     /// server had before (Ctrl-C, or a failure after the change).
     pub fn undo(&mut self) -> bool {
+        if !self.nodes.is_empty() {
+            // Every node is put back, even after one could not be.
+            let mut all = true;
+            for node in &mut self.nodes {
+                all &= node.undo();
+            }
+            return all;
+        }
         let Ok(conn) = connect::open(&self.settings) else {
             return false;
         };

@@ -10,7 +10,7 @@ use crate::output::{CheckStatus, Paint, Report};
 use crate::redis_conf::{Change, Moved, Tuning};
 use crate::settings::Source;
 
-use super::live::Persisted;
+use super::live::{LivePlan, Persisted};
 
 #[derive(Serialize)]
 pub struct TuneReport {
@@ -84,9 +84,46 @@ pub struct LiveReport {
     /// The server's config file and what it includes hold the new values (None: not known).
     pub survives_restart: Option<bool>,
     pub changes: Vec<Change>,
+    /// The node of a cluster this part is about (`host:port`); absent for a single server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// On a cluster, every node's own part (the fields above then sum them up).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<LiveReport>,
     /// The redis-server arguments that give the same values (for a server without a file).
     #[serde(skip)]
     pub server_args: String,
+}
+
+impl LiveReport {
+    /// The plan's part, before anything is applied (`survives_restart` as far as the plan knows).
+    pub fn of(plan: &LivePlan, tuning: &Tuning, survives_restart: Option<bool>) -> Self {
+        LiveReport {
+            target: plan.settings.target(),
+            config_file: plan.config_file.clone(),
+            applied: false,
+            persisted: None,
+            rewrite_error: None,
+            rewrite_because: match &plan.file_access {
+                Some(Err(why)) => Some(why.clone()),
+                _ => None,
+            },
+            backup: None,
+            diff: None,
+            survives_restart,
+            changes: plan.changes.clone(),
+            node: None,
+            nodes: plan
+                .nodes
+                .iter()
+                .map(|node| LiveReport {
+                    node: Some(node.settings.address()),
+                    ..LiveReport::of(node, tuning, None)
+                })
+                .collect(),
+            server_args: server_args(tuning),
+        }
+    }
 }
 
 /// `maxmemory 256mb, maxmemory-policy allkeys-lru, save 900 1 ...`: the values asked for.
@@ -150,6 +187,15 @@ pub fn colour_diff(diff: &str, paint: &Paint) -> String {
         .collect()
 }
 
+/// A directive's value as shown: `(not set)`, `""` for empty, else the value.
+pub fn shown_value(value: Option<&str>) -> String {
+    match value {
+        None => "(not set)".to_string(),
+        Some("") => "\"\"".to_string(),
+        Some(v) => v.to_string(),
+    }
+}
+
 fn change_lines(changes: &[Change], moved: &[Moved]) -> String {
     let width = changes
         .iter()
@@ -157,19 +203,14 @@ fn change_lines(changes: &[Change], moved: &[Moved]) -> String {
         .chain(moved.iter().map(|m| m.directive.len()))
         .max()
         .unwrap_or(0);
-    let shown = |value: &Option<String>| match value.as_deref() {
-        None => "(not set)".to_string(),
-        Some("") => "\"\"".to_string(),
-        Some(v) => v.to_string(),
-    };
     let mut text: String = changes
         .iter()
         .map(|c| {
             format!(
                 "  {:width$}  {} -> {}\n",
                 c.directive,
-                shown(&c.old),
-                shown(&Some(c.new.clone()))
+                shown_value(c.old.as_deref()),
+                shown_value(Some(&c.new))
             )
         })
         .collect();
@@ -217,6 +258,9 @@ impl TuneReport {
 }
 
 fn would_change(live: &LiveReport, paint: &Paint) -> String {
+    if !live.nodes.is_empty() {
+        return super::cluster::text(live, true, paint);
+    }
     format!(
         "{} {} would change (one CONFIG SET):\n{}{}",
         paint.symbol(CheckStatus::Skip),
@@ -327,6 +371,9 @@ fn live_text(live: &LiveReport, report: &TuneReport, paint: &Paint) -> String {
     if report.dry_run {
         text.push_str(&would_change(live, paint));
         return text;
+    }
+    if !live.nodes.is_empty() {
+        return text + &super::cluster::text(live, false, paint);
     }
     if live.applied {
         text.push_str(&format!(
