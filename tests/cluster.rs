@@ -4,6 +4,7 @@
 
 mod doctor;
 mod failover;
+mod keys;
 mod metrics;
 mod setup;
 mod tune;

@@ -23,6 +23,7 @@ mod walk;
 use std::time::Instant;
 
 use crate::cli::{ConnArgs, FailOn, KeysArgs, MetricsFormat};
+use crate::cluster;
 use crate::connect;
 use crate::error::{Kind, Result, Status};
 use crate::interrupt;
@@ -53,10 +54,18 @@ pub fn run(conn: &ConnArgs, args: &KeysArgs, out: &Output) -> Result<Status> {
         deadline: args.max_time.map(|d| Instant::now() + d),
         rate: args.rate,
     };
-    let node = walk_node(&settings, &policy, &plan, out)?;
-    let stop = node.stop.clone();
-    let stats = node.stats.clone();
-    let census = [node]
+    let walks = walk_nodes(&settings, &policy, &plan, out)?;
+    // The first walk that did not end on its own says how the audit ended.
+    let stop = walks
+        .iter()
+        .map(|w| w.stop.clone())
+        .find(|s| !matches!(s, Stop::End))
+        .unwrap_or(Stop::End);
+    let stats = walks
+        .iter()
+        .skip(1)
+        .fold(walks[0].stats.clone(), |all, w| all.merge(&w.stats));
+    let census = walks
         .into_iter()
         .map(|n| n.census)
         .reduce(Census::merge)
@@ -94,19 +103,77 @@ pub fn run(conn: &ConnArgs, args: &KeysArgs, out: &Output) -> Result<Status> {
     })
 }
 
-/// Connects to one node and walks it, with a progress meter. Ctrl-C before the walk ends imcache
-/// at once (nothing was seen yet); during it, it ends the walk with what was seen. A walk that
+/// Connects and walks the keyspace: one server's, or on a Redis Cluster every master's, one
+/// after another (a replica holds copies of its master's keys), each within the same
+/// `--rate`, back-off and `--sample`/`--max-time` budget. Ctrl-C before the walk ends imcache at
+/// once (nothing was seen yet); during it, it ends the walk with what was seen. A walk that
 /// failed before it saw a key is just the error.
-fn walk_node(settings: &Settings, policy: &Policy, plan: &Plan, out: &Output) -> Result<NodeWalk> {
-    interrupt::install(out);
+fn walk_nodes(
+    settings: &Settings,
+    policy: &Policy,
+    plan: &Plan,
+    out: &Output,
+) -> Result<Vec<NodeWalk>> {
     let mut conn = connect::open(settings)?;
-    if conn.mode == connect::Mode::Cluster {
-        out.warn(&format!(
-            "{} is a node of a Redis Cluster: only the keys of this node are audited",
-            settings.address()
-        ));
+    if conn.mode != connect::Mode::Cluster {
+        interrupt::catch()?;
+        return Ok(vec![walk_node(conn, settings, policy, plan, out)?]);
     }
+    let survey = cluster::survey(
+        settings,
+        &mut conn,
+        cluster::Ask::Topology,
+        |_| Vec::new(),
+        |_, _, _, _| (),
+    )?;
+    let masters: Vec<Settings> = survey
+        .masters()
+        .filter(|m| !m.node.slots.is_empty())
+        .map(|m| m.settings.clone())
+        .collect();
+    drop(conn);
     interrupt::catch()?;
+    // --sample is shared out among the masters; --max-time is one deadline for all of them.
+    let share = Plan {
+        sample: plan
+            .sample
+            .map(|n| n.div_ceil(masters.len().max(1) as u64).max(1)),
+        ..plan.clone()
+    };
+    let mut walks = Vec::new();
+    for (i, master) in masters.iter().enumerate() {
+        out.info(&format!(
+            "==> master {} of {}: {}",
+            i + 1,
+            masters.len(),
+            master.address()
+        ));
+        let node = walk_node(connect::open(master)?, master, policy, &share, out)?;
+        let ended = matches!(node.stop, Stop::Interrupted | Stop::Failed(_));
+        walks.push(node);
+        // Ctrl-C or a failure ends the audit; a sample or the deadline only this master's walk
+        // (the next one then reads at least its DBSIZE, for the estimate).
+        if ended {
+            break;
+        }
+    }
+    if walks.is_empty() {
+        return Err(crate::error::Error::check(format!(
+            "the cluster of {} has no master serving slots",
+            settings.address()
+        )));
+    }
+    Ok(walks)
+}
+
+/// Walks one node, with a progress meter.
+fn walk_node(
+    mut conn: connect::Conn,
+    settings: &Settings,
+    policy: &Policy,
+    plan: &Plan,
+    out: &Output,
+) -> Result<NodeWalk> {
     let mut meter = out.meter("scanning keys");
     let started = Instant::now();
     let open = || connect::open(settings);

@@ -11,9 +11,10 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::census::Census;
 use super::census::{Group, TTL_EDGES};
 use super::walk::{self, Plan, Stop};
-use super::{generalise, show, walk_node};
+use super::{generalise, show, walk_nodes};
 use crate::atomic_write::{self, Mode};
 use crate::cli::{ConnArgs, KeysArgs, MetricsFormat};
 use crate::commands::metrics::units::uptime;
@@ -72,8 +73,19 @@ pub fn run(
     };
     // No tiers: every key is "unmatched", grouped by its generalised name.
     let nothing = Policy::new(Vec::new(), Origin::Default);
-    let node = walk_node(&settings, &nothing, &plan, out)?;
-    match &node.stop {
+    let walks = walk_nodes(&settings, &nothing, &plan, out)?;
+    let stop = walks
+        .iter()
+        .map(|w| w.stop.clone())
+        .find(|s| !matches!(s, Stop::End))
+        .unwrap_or(Stop::End);
+    let keys: u64 = walks.iter().map(|w| w.stats.keys).sum();
+    let node = walks
+        .into_iter()
+        .map(|n| n.census)
+        .reduce(Census::merge)
+        .expect("walk_nodes walks at least one node");
+    match &stop {
         Stop::Interrupted => {
             return Err(crate::interrupt::interrupted_error("no file was written"));
         }
@@ -81,7 +93,7 @@ pub fn run(
         _ => {}
     }
     let tiers = Policy::builtin().tiers;
-    let groups = generalise::collapse(node.census.unmatched.groups, Group::absorb);
+    let groups = generalise::collapse(node.unmatched.groups, Group::absorb);
     let mut drafted: Vec<(Vec<u8>, Drafted)> = groups
         .into_iter()
         .map(|(pattern, group)| {
@@ -103,15 +115,15 @@ pub fn run(
             .cmp(&a.1.keys)
             .then_with(|| a.1.pattern.cmp(&b.1.pattern))
     });
-    let text = draft(&tiers, &drafted, &settings.target(), node.stats.keys);
+    let text = draft(&tiers, &drafted, &settings.target(), keys);
     refuse_existing(&file)?;
     atomic_write::write(&file, text.as_bytes(), Mode::Keep)?;
     out.emit(&InitReport {
         ok: true,
         file,
         target: settings.target(),
-        keys_sampled: node.stats.keys,
-        complete: matches!(node.stop, walk::Stop::End),
+        keys_sampled: keys,
+        complete: matches!(stop, walk::Stop::End),
         patterns: drafted.into_iter().map(|(_, d)| d).collect(),
     })?;
     Ok(Status::Success)

@@ -30,6 +30,7 @@ use crate::settings::Settings;
 const WORKERS: usize = 2;
 
 /// How far one walk may go.
+#[derive(Clone)]
 pub struct Plan<'a> {
     /// `--match`.
     pub pattern: Option<&'a str>,
@@ -71,6 +72,27 @@ pub struct Stats {
     /// Round trip of each PING between batches.
     pub pings: Vec<Duration>,
     pub backoffs: u32,
+}
+
+impl Stats {
+    /// The walks of several nodes (a cluster's masters) as one: counts add up, the cursor's
+    /// share is weighted by each node's DBSIZE, the time is the sum of the walks (they ran one
+    /// after another).
+    pub fn merge(mut self, other: &Stats) -> Stats {
+        let weight = |s: &Stats| s.dbsize.max(1) as f64;
+        let total = weight(&self) + weight(other);
+        self.progress = (self.progress * weight(&self) + other.progress * weight(other)) / total;
+        self.keys += other.keys;
+        self.duplicates += other.duplicates;
+        self.vanished += other.vanished;
+        self.dbsize += other.dbsize;
+        self.batches += other.batches;
+        self.commands += other.commands;
+        self.elapsed += other.elapsed;
+        self.pings.extend(other.pings.iter().copied());
+        self.backoffs += other.backoffs;
+        self
+    }
 }
 
 /// One node's walk.
