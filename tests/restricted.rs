@@ -41,6 +41,8 @@ impl Checks {
 struct Metrics {
     ok: bool,
     available: bool,
+    hits: Option<u64>,
+    hit_rate: Option<f64>,
     error: Option<ErrorDoc>,
 }
 
@@ -95,6 +97,8 @@ fn info_renamed_away_keeps_the_cache_available_and_doctor_not_all_clear() {
         .code(1);
     let doc: Metrics = run.json();
     assert!(doc.available && !doc.ok, "{doc:?}");
+    // No figures, not zeros.
+    assert_eq!((doc.hits, doc.hit_rate), (None, None), "{doc:?}");
     assert!(
         doc.error.unwrap().message.contains("INFO is not available"),
         "{}",

@@ -25,7 +25,7 @@ const SECTIONS: &[&str] = &[
 ];
 
 /// What the server said at one moment, or that it could not be read.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Snapshot {
     pub available: bool,
     pub hits: u64,
@@ -43,14 +43,53 @@ pub struct Snapshot {
     pub keyspace: Vec<DbKeys>,
     /// Why the server could not be read (with the hint from connect).
     pub error: Option<Error>,
-    #[serde(skip)]
     pub taken: Instant,
     /// Commands imcache itself had sent on its connection before this INFO; they count in the
     /// server's commands_processed and are taken out of the interval's ops/s.
-    #[serde(skip)]
     pub(super) own_commands: u64,
-    #[serde(skip)]
     pub(super) run_id: String,
+}
+
+impl Serialize for Snapshot {
+    /// The app's document. A server that answers but refuses INFO has no figures: its counters
+    /// are null, not zeros (`available` stays true: the cache works).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Document<'a> {
+            available: bool,
+            hits: Option<u64>,
+            misses: Option<u64>,
+            total_requests: Option<u64>,
+            hit_rate: Option<f64>,
+            target: &'a str,
+            server: &'a Option<ServerView>,
+            memory: &'a Option<Memory>,
+            keys: &'a Option<Keys>,
+            clients: &'a Option<Clients>,
+            ops_per_sec: Option<u64>,
+            commands_processed: Option<u64>,
+            keyspace: &'a [DbKeys],
+            error: &'a Option<Error>,
+        }
+        let read = !self.available || self.server.is_some();
+        Document {
+            available: self.available,
+            hits: read.then_some(self.hits),
+            misses: read.then_some(self.misses),
+            total_requests: read.then_some(self.total_requests),
+            hit_rate: read.then_some(self.hit_rate),
+            target: &self.target,
+            server: &self.server,
+            memory: &self.memory,
+            keys: &self.keys,
+            clients: &self.clients,
+            ops_per_sec: self.ops_per_sec,
+            commands_processed: self.commands_processed,
+            keyspace: &self.keyspace,
+            error: &self.error,
+        }
+        .serialize(s)
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
