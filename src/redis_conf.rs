@@ -18,7 +18,7 @@ pub mod tree;
 pub mod values;
 
 pub use edit::{Change, Moved, Tuning};
-pub use hunk::{render_to, unified_diff};
+pub use hunk::{between as diff_between, render_to, unified_diff};
 pub use values::{SaveRules, Size, parse_policy, parse_size};
 
 /// The directives tune writes.

@@ -150,8 +150,120 @@ pub fn render_to(
     out.write_all(&config.bytes[at..])
 }
 
-/// The hunks as a unified diff (GNU's format, as `similar` writes it) with `radius` lines of
-/// context; empty when there are none.
+/// The hunks that turn `old` into `new`, two versions of a file that nobody gave an edit for
+/// (what CONFIG REWRITE made of the server's file): the shortest line edit script (Myers'
+/// algorithm), or, past `MAX_EDITS` edits, one hunk over everything between the common first and
+/// last lines.
+pub fn between(old: &Config, new: &[u8]) -> Vec<Hunk> {
+    const MAX_EDITS: usize = 2000;
+    let a: Vec<&[u8]> = old.bytes.split_inclusive(|b| *b == b'\n').collect();
+    let b: Vec<&[u8]> = new.split_inclusive(|b| *b == b'\n').collect();
+    let mut starts = Vec::with_capacity(a.len() + 1);
+    let mut at = 0;
+    for line in &a {
+        starts.push(at);
+        at += line.len();
+    }
+    starts.push(at);
+    let runs = edit_runs(&a, &b, MAX_EDITS).unwrap_or_else(|| {
+        let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+        let suffix = a[prefix..]
+            .iter()
+            .rev()
+            .zip(b[prefix..].iter().rev())
+            .take_while(|(x, y)| x == y)
+            .count();
+        vec![(
+            prefix,
+            a.len() - prefix - suffix,
+            prefix,
+            b.len() - prefix - suffix,
+        )]
+    });
+    runs.into_iter()
+        .filter(|&(_, deleted, _, inserted)| deleted + inserted > 0)
+        .map(|(i, deleted, j, inserted)| Hunk {
+            line: i,
+            old_lines: deleted,
+            start: starts[i],
+            end: starts[i + deleted],
+            new: b[j..j + inserted].iter().map(|l| l.to_vec()).collect(),
+        })
+        .collect()
+}
+
+/// Myers' shortest edit script from `a` to `b` as runs (old index, lines deleted, new index,
+/// lines inserted); None when it takes more than `max` edits.
+fn edit_runs(a: &[&[u8]], b: &[&[u8]], max: usize) -> Option<Vec<(usize, usize, usize, usize)>> {
+    let (n, m) = (a.len() as isize, b.len() as isize);
+    let offset = (n + m + 1) as usize;
+    let mut v = vec![0isize; 2 * offset + 1];
+    let mut trace: Vec<Vec<isize>> = Vec::new();
+    let mut found = None;
+    'search: for d in 0..=(n + m).min(max as isize) {
+        trace.push(v.clone());
+        for k in (-d..=d).step_by(2) {
+            let index = (k + offset as isize) as usize;
+            let mut x = if k == -d || (k != d && v[index - 1] < v[index + 1]) {
+                v[index + 1]
+            } else {
+                v[index - 1] + 1
+            };
+            let mut y = x - k;
+            while x < n && y < m && a[x as usize] == b[y as usize] {
+                x += 1;
+                y += 1;
+            }
+            v[index] = x;
+            if x >= n && y >= m {
+                found = Some(d);
+                break 'search;
+            }
+        }
+    }
+    let last = found?;
+    // Back from (n, m): each step of d is one deletion or insertion after a run of equal lines.
+    let (mut x, mut y) = (n, m);
+    let mut edits: Vec<(usize, usize, bool)> = Vec::new(); // (old index, new index, is deletion)
+    for d in (1..=last).rev() {
+        let v = &trace[d as usize];
+        let k = x - y;
+        let index = |k: isize| (k + offset as isize) as usize;
+        let down = k == -d || (k != d && v[index(k - 1)] < v[index(k + 1)]);
+        let previous_k = if down { k + 1 } else { k - 1 };
+        let previous_x = v[index(previous_k)];
+        let previous_y = previous_x - previous_k;
+        while x > previous_x && y > previous_y {
+            x -= 1;
+            y -= 1;
+        }
+        match down {
+            true => edits.push((previous_x as usize, previous_y as usize, false)),
+            false => edits.push((previous_x as usize, previous_y as usize, true)),
+        }
+        x = previous_x;
+        y = previous_y;
+    }
+    edits.reverse();
+    // Adjacent edits become one run.
+    let mut runs: Vec<(usize, usize, usize, usize)> = Vec::new();
+    for (i, j, deletion) in edits {
+        match runs.last_mut() {
+            Some(run) if run.0 + run.1 == i && run.2 + run.3 == j => match deletion {
+                true => run.1 += 1,
+                false => run.3 += 1,
+            },
+            _ => runs.push(match deletion {
+                true => (i, 1, j, 0),
+                false => (i, 0, j, 1),
+            }),
+        }
+    }
+    Some(runs)
+}
+
+/// The hunks as a unified diff (GNU's format) with `radius` lines of context; empty when there
+/// are none.
 pub fn unified_diff(
     config: &Config,
     hunks: &[Hunk],
@@ -371,5 +483,36 @@ mod tests {
             "--- a\n+++ b\n@@ -4,5 +4,6 @@\n d 4\n e 5\n-maxmemory 1gb\n+maxmemory 2gb\n f 6\n \
              # maxmemory-policy x\n+maxmemory-policy allkeys-lru\n"
         );
+    }
+
+    #[test]
+    fn between_two_versions_is_the_shortest_edit_and_patches_the_old_into_the_new() {
+        let old = Config::parse(b"a\nb\nc\nd\ne\nf\n".to_vec());
+        let new = b"a\nB\nc\nd\ne\nf\ng\n";
+        let hunks = between(&old, new);
+        assert_eq!(hunks.len(), 2, "{hunks:?}");
+        assert_eq!((hunks[0].line, hunks[0].old_lines), (1, 1));
+        assert_eq!(hunks[0].new, vec![b"B\n".to_vec()]);
+        assert_eq!((hunks[1].line, hunks[1].old_lines), (6, 0));
+        assert_eq!(render(&old, &hunks), new);
+        let diff = unified_diff(&old, &hunks, "x", "x (CONFIG REWRITE)", 1);
+        assert!(diff.contains("-b\n+B\n") && diff.contains("+g\n"), "{diff}");
+        assert_eq!(patch(&old.bytes, &diff), new);
+        assert!(between(&old, &old.bytes).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn between_any_two_files_renders_and_patches_into_the_second(
+            old in proptest::collection::vec("[abc]{0,2}\n", 0..30),
+            new in proptest::collection::vec("[abc]{0,2}\n", 0..30),
+        ) {
+            let (old, new) = (old.concat(), new.concat());
+            let config = Config::parse(old.clone().into_bytes());
+            let hunks = between(&config, new.as_bytes());
+            prop_assert_eq!(render(&config, &hunks), new.as_bytes());
+            let diff = unified_diff(&config, &hunks, "a", "b", 2);
+            prop_assert_eq!(patch(old.as_bytes(), &diff), new.as_bytes());
+        }
     }
 }

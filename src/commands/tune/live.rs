@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use redis::Value;
 use serde::Serialize;
-use similar::TextDiff;
 
 use crate::atomic_write;
 use crate::cli::ConnArgs;
@@ -348,13 +347,10 @@ fn may_write(path: &Path) -> bool {
 
 /// The unified diff of what CONFIG REWRITE made of the file, passwords masked.
 fn rewrite_diff(before: &[u8], after: &[u8], path: &str) -> String {
-    let old = String::from_utf8_lossy(before);
-    let new = String::from_utf8_lossy(after);
-    let diff = TextDiff::from_lines(old.as_ref(), new.as_ref())
-        .unified_diff()
-        .context_radius(2)
-        .header(path, &format!("{path} (CONFIG REWRITE)"))
-        .to_string();
+    let old = crate::redis_conf::Config::parse(before.to_vec());
+    let hunks = crate::redis_conf::diff_between(&old, after);
+    let diff =
+        crate::redis_conf::unified_diff(&old, &hunks, path, &format!("{path} (CONFIG REWRITE)"), 2);
     mask_diff(&diff)
 }
 
