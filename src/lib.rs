@@ -81,11 +81,19 @@ enum Parsed {
 }
 
 fn parse(args: &[OsString]) -> std::result::Result<Cli, Parsed> {
-    let cmd = cli::command();
-    let matches = cmd
-        .clone()
-        .try_get_matches_from(args)
-        .map_err(Parsed::Clap)?;
+    // The plain command line parses what a run needs; only help, version and usage errors,
+    // which show text, need the whole one with its examples and per-command options (building
+    // that is most of what start-up would otherwise cost).
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let matches = match cmd.try_get_matches_from_mut(args) {
+        Ok(matches) => matches,
+        Err(_) => {
+            let err = cli::command().try_get_matches_from(args).err();
+            return Err(Parsed::Clap(err.unwrap_or_else(|| {
+                clap::Error::new(clap::error::ErrorKind::InvalidSubcommand)
+            })));
+        }
+    };
     if let Some((command, flag)) = cli::help::unused_global(&cmd, &matches) {
         return Err(Parsed::Refused(
             Error::usage(format!("`imcache {command}` does not use {flag}"))

@@ -239,8 +239,10 @@ struct FullBacklog {
 impl FullBacklog {
     fn start() -> Self {
         // SAFETY: plain socket calls on a socket this function owns; every result is checked.
+        // CLOEXEC: the processes other tests start meanwhile must not hold the listener too
+        // (doctor names the one process that does).
         let (fd, port) = unsafe {
-            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
             assert!(fd >= 0, "socket");
             let fd = OwnedFd::from_raw_fd(fd);
             let mut addr: libc::sockaddr_in = std::mem::zeroed();
