@@ -374,7 +374,7 @@ pub struct DoctorArgs {
 
     /// How long to watch the server for the latency and evictions figures, e.g. 10s for a
     /// longer look
-    #[arg(long, value_name = "DUR", default_value = "50ms", value_parser = parse_timeout)]
+    #[arg(long, value_name = "DUR", default_value = "25ms", value_parser = parse_timeout)]
     pub sample: Duration,
 }
 

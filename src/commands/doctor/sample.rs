@@ -1,4 +1,4 @@
-//! The short time doctor spends watching the server (`--sample`, 50 ms by default): 20 PINGs
+//! The short time doctor spends watching the server (`--sample`, 25 ms by default): 20 PINGs
 //! spread over it (the `latency` check: p50 and p99; with 20 samples p99 is the slowest) and, at
 //! its end, a second INFO stats for the evictions check, which also reads the lifetime counter,
 //! so a short window still says how many keys were evicted since the server started.
