@@ -88,8 +88,16 @@ pub fn nothing_installed() -> FakeBin {
     .script(
         "dpkg-query",
         r#"echo "dpkg-query: no packages found matching $4" >&2; exit 1"#,
-    );
+    )
+    .dpkg(false);
     fake
+}
+
+/// doctor on `port` with `fake` first on PATH and its dpkg database as this machine's.
+pub fn doctor_with(port: u16, fake: &FakeBin) -> Imcache {
+    doctor_on(port)
+        .path_first(fake.path())
+        .env("DPKG_ADMINDIR", fake.dpkg_admin())
 }
 
 const ALL_CHECKS: [&str; 18] = [

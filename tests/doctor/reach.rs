@@ -5,7 +5,7 @@ use std::net::TcpStream;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::time::Duration;
 
-use super::{Doc, doctor, doctor_on, nothing_installed};
+use super::{Doc, doctor, doctor_on, doctor_with, nothing_installed};
 use crate::harness::{FakeBin, HttpServer, RedisServer, free_port};
 
 /// The checks that need a connection.
@@ -94,11 +94,7 @@ fn refused_with_a_stopped_brew_service_says_brew_services_start() {
   *) exit 1 ;;
 esac"#,
     );
-    let doc: Doc = doctor_on(free_port())
-        .path_first(fake.path())
-        .run()
-        .code(1)
-        .json();
+    let doc: Doc = doctor_with(free_port(), &fake).run().code(1).json();
     assert!(
         doc.check("tcp")
             .detail
@@ -120,10 +116,19 @@ esac"#,
 #[test]
 fn refused_with_the_apt_package_installed_names_how_to_start_it() {
     let fake = nothing_installed();
-    fake.script("dpkg-query", r#"printf 'install ok installed'"#);
+    fake.dpkg(true);
     let other = RedisServer::start();
     let port = free_port();
-    let doc: Doc = doctor_on(port).path_first(fake.path()).run().code(1).json();
+    let doc: Doc = doctor_with(port, &fake).run().code(1).json();
+    // dpkg's database was read, not asked through dpkg-query.
+    assert!(
+        !fake
+            .call_lines()
+            .iter()
+            .any(|c| c.starts_with("dpkg-query")),
+        "{:?}",
+        fake.call_lines()
+    );
     let hint = doc.hint("tcp");
     if TcpStream::connect(("127.0.0.1", 6379)).is_ok() {
         assert!(
@@ -163,12 +168,38 @@ fn refused_with_the_apt_package_installed_names_how_to_start_it() {
     assert!(detail.contains(&other.port.to_string()), "{detail}");
 }
 
+/// An interrupted dpkg run leaves journal entries that only dpkg folds into its status file: then
+/// dpkg-query answers, and its answer (installed, where the status file says not) is the one used.
+#[test]
+fn refused_with_a_pending_dpkg_journal_asks_dpkg_query() {
+    let fake = nothing_installed();
+    fake.script("dpkg-query", r#"printf 'install ok installed'"#);
+    std::fs::write(
+        fake.dpkg_admin().join("updates/0001"),
+        "Package: redis-server\n",
+    )
+    .unwrap();
+    let doc: Doc = doctor_with(free_port(), &fake).run().code(1).json();
+    assert!(
+        fake.call_lines()
+            .contains(&String::from("dpkg-query -W -f ${Status} redis-server")),
+        "{:?}",
+        fake.call_lines()
+    );
+    let detail = &doc.check("tcp").detail;
+    assert!(
+        detail.contains("the apt Redis runs on port 6379")
+            || detail.contains("the apt package redis-server is installed but not running"),
+        "{detail}"
+    );
+}
+
 #[test]
 fn refused_with_redis_running_elsewhere_names_its_port() {
     let elsewhere = RedisServer::start();
     let fake = nothing_installed();
     let port = free_port();
-    let doc: Doc = doctor_on(port).path_first(fake.path()).run().code(1).json();
+    let doc: Doc = doctor_with(port, &fake).run().code(1).json();
     let tcp = doc.expect("tcp", "fail");
     assert!(tcp.detail.contains("redis-server runs on port"), "{tcp:?}");
     assert!(

@@ -43,6 +43,28 @@ impl FakeBin {
         self
     }
 
+    /// A dpkg database (what `DPKG_ADMINDIR` names; see [`FakeBin::dpkg_admin`]) in which the
+    /// redis-server package is installed or not, with no pending journal entry.
+    pub fn dpkg(&self, redis_server_installed: bool) -> &Self {
+        let admin = self.dpkg_admin();
+        std::fs::create_dir_all(admin.join("updates")).expect("dpkg updates/");
+        let redis = match redis_server_installed {
+            true => "Package: redis-server\nStatus: install ok installed\nVersion: 5:7.0.15-1\n\n",
+            false => "",
+        };
+        let status = format!(
+            "Package: base-files\nStatus: install ok installed\nVersion: 12.4\n\n{redis}\
+             Package: redis-tools\nStatus: deinstall ok config-files\n"
+        );
+        std::fs::write(admin.join("status"), status).expect("dpkg status");
+        self
+    }
+
+    /// The folder of the fake dpkg database.
+    pub fn dpkg_admin(&self) -> PathBuf {
+        self.dir.path().join("dpkg")
+    }
+
     /// Every call so far: program name followed by its arguments.
     pub fn calls(&self) -> Vec<Vec<String>> {
         std::fs::read_to_string(self.log_path())

@@ -37,9 +37,10 @@ pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
             ),
         };
     }
-    // The three installation queries run other programs (docker, brew, dpkg-query): they run
-    // at the same time, while /proc is read and this machine's sentinels are asked here, so the
-    // diagnosis takes the slowest of them, not their sum.
+    // The three installation queries (docker and brew are other programs; dpkg's database is
+    // read here unless only dpkg-query can answer) run at the same time, while /proc is read and
+    // this machine's sentinels are asked here, so the diagnosis takes the slowest of them, not
+    // their sum.
     let installed = std::thread::scope(|scope| {
         let docker = scope.spawn(|| {
             (process::find("docker").is_some() && install::docker_may_answer())

@@ -52,7 +52,7 @@ pub fn prepare(journal: &mut Journal) -> Result<Plan, Halt> {
             "service redis-server status"
         }
     );
-    let progress = journal.start("asking dpkg about redis-server (dpkg-query)");
+    let progress = journal.start("asking dpkg about redis-server (its status database)");
     let mut actions = Vec::new();
     let detail = if install::apt_package_installed(install::QUERY_TIMEOUT) {
         String::from("redis-server is installed (dpkg): no apt-get needed")
