@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What `imcache doctor` costs next to `redis-cli ping` to the same port, in one hyperfine run:
-# a healthy local server (one round trip for INFO and CONFIG GET, 20 PINGs over the 50 ms sample
+# a healthy local server (one round trip for INFO and CONFIG GET, 20 PINGs over the 25 ms sample
 # window, the second INFO) and a closed port (the installation queries, which run at once and
 # only when they can change the fix, and the listeners of that one port).
 # Targets: healthy at most 12x `redis-cli ping`, refused at most 4x `redis-cli ping` to it.

@@ -22,8 +22,10 @@ for run in $(seq "$runs"); do
   redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$BENCH_DIR" \
     --logfile "$BENCH_DIR/redis-$run.log" &
   server=$!
-  wait "$waiter"
-  if ! wait "$poller" || ! [ -s pong ]; then
+  # A port that was free when probed can be taken before redis-server binds it (another
+  # process's outgoing connection): then neither waiter sees a PONG, and the run is skipped.
+  waited=0; wait "$waiter" || waited=$?
+  if ! wait "$poller" || ! [ -s pong ] || [ "$waited" -ne 0 ]; then
     echo "run $run: the server on $port did not come up (port taken?); skipped" >&2
     kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true
     continue

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::harness::{HttpServer, Imcache, RedisServer, SilentListener, free_port};
+use crate::harness::{FakeBin, HttpServer, Imcache, RedisServer, SilentListener, free_port};
 
 fn port_of(server: &RedisServer) -> String {
     server.port.to_string()
@@ -213,17 +213,23 @@ fn verbose_shows_each_round_trip_and_never_the_password() {
     ] {
         assert!(run.stderr.contains(trip), "{trip}: {}", run.stderr);
     }
-    // An external program as it runs, and how it ended.
+    // An external program as it runs, and how it ended: on a refused port doctor asks what
+    // installed Redis; a (fake) Homebrew without the formula answers with exit 1.
+    let fake = FakeBin::new();
+    fake.script("brew", "exit 1").dpkg(false);
     let run = Imcache::new()
         .args(["-p", &free_port().to_string(), "doctor", "-v", "--json"])
+        .path_first(fake.path())
+        .env("DPKG_ADMINDIR", fake.dpkg_admin())
         .run()
         .code(1);
-    assert!(run.stderr.contains("  $ "), "{}", run.stderr);
     assert!(
-        run.stderr.contains("-> INFO") || run.stderr.contains("exit "),
+        run.stderr.contains("  $ brew list --versions redis"),
         "{}",
         run.stderr
     );
+    assert!(run.stderr.contains("exit 1"), "{}", run.stderr);
+    assert_eq!(fake.calls()[0][..2], ["brew", "list"]);
 }
 
 fn health_of(server: &RedisServer, url: &str, extra: &[&str]) -> Value {
