@@ -105,8 +105,29 @@ fn config_with(contents: &[u8]) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// Debian's redis.conf in a temp dir, byte for byte but for its `logfile` line, which names
+/// /dev/null instead of /var/log/redis/redis-server.log. A server the tests start on the
+/// copy gets its logfile on the command line, but redis-server opens the logfile named so far at
+/// the end of every file it reads, an include's too, before the command line's is applied: run
+/// as root on a tree with an include, it would create the system's log owned by root, and the
+/// system's Redis (which runs as redis) could no longer start.
 fn debian_copy() -> (tempfile::TempDir, PathBuf) {
-    config_with(&fs::read(DEBIAN_CONF).expect("redis-server is installed (.ci/run installs it)"))
+    let text =
+        fs::read_to_string(DEBIAN_CONF).expect("redis-server is installed (.ci/run installs it)");
+    let (dir, path) = config_with(text.as_bytes());
+    let lines: Vec<String> = text
+        .split_inclusive('\n')
+        .map(|line| match line.starts_with("logfile ") {
+            true => String::from("logfile /dev/null\n"),
+            false => line.to_string(),
+        })
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with("logfile ")),
+        "Debian's file names its logfile"
+    );
+    fs::write(&path, lines.concat()).unwrap();
+    (dir, path)
 }
 
 fn tune(config: &Path) -> Imcache {

@@ -112,6 +112,9 @@ impl ServerBuilder {
 
     /// Start on an existing redis.conf (Debian's, say): port, bind, dir, logfile, pidfile and
     /// daemonize are overridden on the command line so a system config runs as a test server.
+    /// The file itself must not name a system logfile when it has includes: redis-server opens
+    /// the logfile named so far after each file it reads, before the command line applies
+    /// (tune's `debian_copy` points Debian's at /dev/null).
     pub fn existing_config(mut self, path: &std::path::Path) -> Self {
         self.existing_config = Some(path.to_path_buf());
         self
