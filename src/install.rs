@@ -8,6 +8,10 @@ use std::time::Duration;
 
 use crate::process::{self, Cmd};
 
+mod service_user;
+
+pub use service_user::Blocked;
+
 /// How long a read-only query may take before setup acts on its answer (a wedged Docker engine
 /// can hang `docker info`).
 pub const QUERY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -254,6 +258,42 @@ pub fn apt_start_command() -> Cmd {
         Cmd::new("redis-server").args(["/etc/redis/redis.conf", "--daemonize", "yes"])
     };
     as_root(cmd)
+}
+
+/// What keeps Debian's service from starting as the `redis` user it runs as (a log file or
+/// folder it may not write, a working folder it may not enter), and the commands that fix it
+/// and start it: `chown redis /var/log/redis/redis-server.log && service redis-server start`
+/// (each through sudo when not root). None when nothing is seen.
+pub fn apt_start_blocked() -> Option<(Blocked, String)> {
+    let start = apt_start_command();
+    if start.program == "redis-server" || start.args.get(1).is_some_and(|p| p == "redis-server") {
+        // No service manager: redis-server runs as whoever starts it.
+        return None;
+    }
+    let blocked = service_user::start_blocked(Path::new(APT_REDIS_CONF))?;
+    let sudo = if process::is_root() { "" } else { "sudo " };
+    let start = typed(&start);
+    let fix = blocked
+        .fix
+        .iter()
+        .map(|cmd| format!("{sudo}{cmd}"))
+        .chain(std::iter::once(start))
+        .collect::<Vec<_>>()
+        .join(" && ");
+    Some((blocked, fix))
+}
+
+/// `cmd` as a person types it in a fix: setup's `sudo -n` (never a prompt behind a spinner) is
+/// plain `sudo`, which may ask for the password.
+pub fn typed(cmd: &Cmd) -> String {
+    match (cmd.program.as_str(), cmd.args.first().map(String::as_str)) {
+        ("sudo", Some("-n")) => {
+            let mut person = cmd.clone();
+            person.args.remove(0);
+            person.display()
+        }
+        _ => cmd.display(),
+    }
 }
 
 /// `systemctl enable redis-server` (through sudo when not root) when systemd runs, so the apt

@@ -178,7 +178,25 @@ fn apt(settings: &Settings, machine: &Machine, installed: bool) -> Option<Findin
     let apt_port = ConfFile::read(Path::new(DEBIAN_CONF)).map_or(6379, |c| c.port());
     let listeners = machine.listeners_on(apt_port);
     if listeners.is_empty() {
-        let start = install::apt_start_command().display();
+        if let Some((blocked, fix)) = install::apt_start_blocked() {
+            let elsewhere = match apt_port == port {
+                true => String::new(),
+                false => format!(" (and its {DEBIAN_CONF} says port {apt_port}, not {port})"),
+            };
+            return Some(Finding {
+                detail: format!(
+                    "the apt package redis-server is installed but cannot start: its {} {} {}{elsewhere}",
+                    blocked.directive,
+                    blocked.path.display(),
+                    blocked.why
+                ),
+                fix: match apt_port == port {
+                    true => fix,
+                    false => start_elsewhere(settings, &fix, apt_port, second_apt_instance(port)),
+                },
+            });
+        }
+        let start = install::typed(&install::apt_start_command());
         if apt_port == port {
             return Some(Finding {
                 detail: String::from("the apt package redis-server is installed but not running"),

@@ -44,14 +44,23 @@ pub fn check_sudo(journal: &mut Journal) -> Result<(), Halt> {
 }
 
 pub fn prepare(journal: &mut Journal) -> Result<Plan, Halt> {
-    let wait_hint = format!(
-        "see `{}` and the log /var/log/redis/redis-server.log",
-        if install::systemd_is_init() {
-            "systemctl status redis-server"
-        } else {
-            "service redis-server status"
-        }
-    );
+    let wait_hint = match install::apt_start_blocked() {
+        // Known before it starts: the service will stop at once, as the redis user.
+        Some((blocked, fix)) => format!(
+            "the service cannot start: its {} {} {}: {fix}",
+            blocked.directive,
+            blocked.path.display(),
+            blocked.why
+        ),
+        None => format!(
+            "see `{}` and the log /var/log/redis/redis-server.log",
+            if install::systemd_is_init() {
+                "systemctl status redis-server"
+            } else {
+                "service redis-server status"
+            }
+        ),
+    };
     let progress = journal.start("asking dpkg about redis-server (its status database)");
     let mut actions = Vec::new();
     let detail = if install::apt_package_installed(install::QUERY_TIMEOUT) {
