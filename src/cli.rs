@@ -38,6 +38,40 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The command line a run parses (lib.rs): [`Cli`]'s options, but each command's own are built
+/// only for the command given (`clap::Command::defer`): building every command's options was most
+/// of what parsing cost verify. Help, version and usage errors come from the whole command line
+/// ([`command`]); a test holds the two to the same parse of the same arguments.
+pub fn for_a_run() -> clap::Command {
+    fn sub<A: Args>(name: &'static str) -> clap::Command {
+        clap::Command::new(name).defer(A::augment_args)
+    }
+    let top = clap::Command::new("imcache")
+        .version(env!("CARGO_PKG_VERSION"))
+        .propagate_version(true)
+        .disable_help_flag(true)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .arg(
+            clap::Arg::new("help")
+                .long("help")
+                .global(true)
+                .action(ArgAction::Help),
+        );
+    OutputArgs::augment_args(ConnArgs::augment_args(top)).subcommands([
+        sub::<SetupArgs>("setup"),
+        sub::<VerifyArgs>("verify"),
+        sub::<MetricsArgs>("metrics"),
+        sub::<TuneArgs>("tune"),
+        sub::<DoctorArgs>("doctor"),
+        sub::<EnvArgs>("env"),
+        sub::<KeysArgs>("keys"),
+        sub::<InspectArgs>("inspect"),
+        sub::<CompletionsArgs>("completions"),
+        sub::<ManArgs>("man"),
+    ])
+}
+
 /// Where Redis is and how to talk to it. Global: accepted before or after the command.
 #[derive(Debug, Default, Args)]
 #[command(next_help_heading = "Connection")]
@@ -535,6 +569,155 @@ mod tests {
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
         command().debug_assert();
+    }
+
+    fn parsed(cmd: clap::Command, argv: &[&str]) -> Result<String, clap::error::ErrorKind> {
+        use clap::FromArgMatches;
+        let matches = cmd
+            .try_get_matches_from(std::iter::once("imcache").chain(argv.iter().copied()))
+            .map_err(|e| e.kind())?;
+        Cli::from_arg_matches(&matches)
+            .map(|cli| format!("{cli:?}"))
+            .map_err(|e| e.kind())
+    }
+
+    #[test]
+    fn a_run_parses_as_the_whole_command_line_does() {
+        let names = |cmd: &clap::Command| -> Vec<String> {
+            // clap's own `help` command is added when a command line is built.
+            cmd.get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .filter(|name| name != "help")
+                .collect()
+        };
+        assert_eq!(names(&for_a_run()), names(&command()));
+        assert_eq!(names(&for_a_run()), names(&Cli::command()));
+        let argvs: &[&[&str]] = &[
+            &["verify"],
+            &["-h", "redis", "-p", "6380", "verify", "--wait", "30s", "-q"],
+            &[
+                "verify",
+                "--json",
+                "--timeout",
+                "2s",
+                "--ttl",
+                "5",
+                "-n",
+                "3",
+            ],
+            &[
+                "verify",
+                "--health-url",
+                "http://localhost:8000/health",
+                "--tls",
+                "--insecure",
+            ],
+            &[
+                "-u",
+                "rediss://app@cache:6380/2",
+                "--cacert",
+                "ca.pem",
+                "verify",
+            ],
+            &[
+                "--color",
+                "never",
+                "metrics",
+                "--watch",
+                "0.5",
+                "--count",
+                "3",
+                "--format",
+                "prometheus",
+            ],
+            &[
+                "metrics",
+                "--app-url",
+                "http://localhost:8000/cache/metrics",
+                "--json",
+            ],
+            &[
+                "setup",
+                "docker",
+                "--yes",
+                "--dry-run",
+                "--port",
+                "6390",
+                "--env-file",
+                "x/.env",
+            ],
+            &[
+                "setup",
+                "cloud",
+                "-u",
+                "rediss://app@cache.example.com:6380",
+                "--askpass",
+            ],
+            &[
+                "tune",
+                "--config",
+                "a.conf",
+                "--config",
+                "b.conf",
+                "--dry-run",
+                "--profile",
+                "dev",
+            ],
+            &[
+                "tune",
+                "--live",
+                "--maxmemory",
+                "1gb",
+                "--policy",
+                "allkeys-lfu",
+                "--yes",
+            ],
+            &[
+                "doctor",
+                "--sample",
+                "10s",
+                "-v",
+                "--health-url",
+                "http://localhost/h",
+            ],
+            &["env", "--format", "env"],
+            &[
+                "keys",
+                "--rate",
+                "200000",
+                "--fail-on",
+                "none",
+                "--sample",
+                "100000",
+                "--json",
+            ],
+            &["inspect", "user:1", "session:2", "--json"],
+            &["-s", "/run/redis.sock", "keys", "--init-policy"],
+            &["completions", "bash"],
+            &["man", "verify"],
+            // Errors are errors of the same kind (the whole command line then renders them).
+            &[],
+            &["verify", "--bogus"],
+            &["verify", "--timeout", "0s"],
+            &["frobnicate"],
+            &["metrics", "--count"],
+            &["keys", "--fail-on", "warn"],
+            &["help", "verify"],
+            &["verify", "--version"],
+        ];
+        for argv in argvs {
+            assert_eq!(
+                parsed(for_a_run(), argv).map_err(|_| "error"),
+                parsed(command(), argv).map_err(|_| "error"),
+                "{argv:?}"
+            );
+        }
+        // Each command line above that is not an error parses.
+        let ok = argvs
+            .iter()
+            .filter(|a| parsed(for_a_run(), a).is_ok())
+            .count();
+        assert_eq!(ok, 18, "the commands above the errors all parse");
     }
 
     #[test]

@@ -81,10 +81,10 @@ enum Parsed {
 }
 
 fn parse(args: &[OsString]) -> std::result::Result<Cli, Parsed> {
-    // The plain command line parses what a run needs; only help, version and usage errors,
-    // which show text, need the whole one with its examples and per-command options (building
-    // that is most of what start-up would otherwise cost).
-    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // The run's command line builds only the given command's options; only help, version and
+    // usage errors, which show text, need the whole one with its examples and per-command
+    // options (building that is most of what start-up would otherwise cost).
+    let mut cmd = cli::for_a_run();
     let matches = match cmd.try_get_matches_from_mut(args) {
         Ok(matches) => matches,
         Err(_) => {
