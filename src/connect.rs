@@ -156,7 +156,8 @@ fn handshake(settings: &Settings, more: &[redis::Cmd]) -> Result<(Conn, Vec<Valu
         )),
         false => None,
     };
-    let mut con = Link::open(&target, tls, settings.timeout)
+    // Within what is left of a shared budget (a cluster's nodes, the seed's), else a whole one.
+    let mut con = Link::open(&target, tls, settings.timeout, settings.deadline)
         .map_err(|failure| classify::failure_error(&failure, settings))?;
     let connect_time = started.elapsed();
     crate::trace::round_trip(&format!("connect {}", settings.address()), connect_time);

@@ -186,6 +186,10 @@ pub struct Settings {
     pub cluster: Setting<bool>,
     pub insecure: bool,
     pub timeout: Duration,
+    /// The end of a budget these settings share with a conversation already under way: a
+    /// cluster's nodes are read within what is left of the seed's `--timeout`, so a survey
+    /// ends within one timeout. None: each connection has its own `timeout`.
+    pub deadline: Option<std::time::Instant>,
     /// The .env file that was read (or would be read: `found` says whether it exists).
     pub env_file: PathBuf,
     pub env_file_found: bool,
@@ -422,6 +426,7 @@ impl Settings {
             cluster,
             insecure: args.insecure,
             timeout: args.timeout,
+            deadline: None,
             env_file: dotenv.path.clone(),
             env_file_found: dotenv.found,
             notices: dotenv

@@ -1,6 +1,7 @@
 //! The whole cluster read at once: the node table from the seed, then every node in its own
-//! thread (its own connection, with the seed's credentials and TLS, and its own `--timeout`
-//! budget), so a survey takes about as long as the slowest node, not the sum of all of them.
+//! thread (its own connection, with the seed's credentials and TLS, within what is left of the
+//! seed's `--timeout`), so a survey takes about as long as the slowest node, not the sum of all
+//! of them, and never longer than one timeout.
 //! Each node is asked for its view (`CLUSTER NODES`, `CLUSTER INFO`, and INFO when asked) in
 //! the round trip of its handshake, together with the command's own first commands (verify's
 //! probe of a master), so a node costs one round trip; the command may then go on on the same
@@ -121,6 +122,8 @@ pub fn survey<T: Send>(
     extra: impl Fn(&Node, &Settings, &mut Conn, Answers) -> T + Sync,
 ) -> Result<Survey<T>> {
     let (nodes, source, seed_id) = discover(settings, seed)?;
+    // Every node within what is left of the seed's budget: the survey ends within one --timeout.
+    let deadline = seed.con.deadline();
     let (first, extra) = (&first, &extra);
     let nodes = std::thread::scope(|scope| {
         // Every node in a thread of its own, but the seed's: this thread has its connection.
@@ -136,13 +139,18 @@ pub fn survey<T: Send>(
                     }
                     false => Some((
                         i,
-                        scope.spawn(move || ask_node(settings, node, None, ask, first, extra)),
+                        scope.spawn(move || {
+                            ask_node(settings, deadline, node, None, ask, first, extra)
+                        }),
                     )),
                 },
             )
             .collect();
         let mut surveyed: Vec<(usize, Surveyed<T>)> = seed_node
-            .map(|(i, node)| (i, ask_node(settings, node, Some(seed), ask, first, extra)))
+            .map(|(i, node)| {
+                let surveyed = ask_node(settings, deadline, node, Some(seed), ask, first, extra);
+                (i, surveyed)
+            })
             .into_iter()
             .collect();
         surveyed.extend(
@@ -161,16 +169,22 @@ pub fn survey<T: Send>(
 }
 
 /// One node: its view and the first commands in one round trip (on the seed's connection for
-/// the seed's node, else in its handshake), then the command's own work.
+/// the seed's node, else in its handshake), then the command's own work, all before `deadline`.
+/// The settings it returns have a budget of their own again, for what the command does later.
 fn ask_node<T>(
     settings: &Settings,
+    deadline: Instant,
     node: Node,
     reused: Option<&mut Conn>,
     ask: Ask,
     first: &(impl Fn(&Node) -> Vec<Cmd> + Sync),
     extra: &(impl Fn(&Node, &Settings, &mut Conn, Answers) -> T + Sync),
 ) -> Surveyed<T> {
-    let settings = settings.for_node(&node.host, node.port);
+    let unbounded = settings.for_node(&node.host, node.port);
+    let settings = Settings {
+        deadline: Some(deadline),
+        ..unbounded.clone()
+    };
     let mut commands = state_commands(ask);
     let asked = commands.len();
     commands.extend(first(&node));
@@ -203,7 +217,7 @@ fn ask_node<T>(
     };
     Surveyed {
         node,
-        settings,
+        settings: unbounded,
         state,
         extra,
     }

@@ -90,7 +90,8 @@ impl redis::cluster::Connect for Link {
             port,
         };
         let tls = profile.tls.map(|config| (config, host.as_str()));
-        let mut link = Link::open(&target, tls, profile.budget).map_err(Failure::into_redis)?;
+        let mut link =
+            Link::open(&target, tls, profile.budget, None).map_err(Failure::into_redis)?;
         let redis = info.redis_settings();
         if let Some(password) = redis.password() {
             let mut auth = redis::cmd("AUTH");

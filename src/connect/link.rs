@@ -27,6 +27,13 @@ impl Stream {
             Stream::Tls(tls) => &mut tls.sock,
         }
     }
+
+    fn socket_ref(&self) -> &Socket {
+        match self {
+            Stream::Plain(socket) => socket,
+            Stream::Tls(tls) => &tls.sock,
+        }
+    }
 }
 
 impl Read for Stream {
@@ -67,13 +74,17 @@ pub struct Link {
 const PLAIN_PORT_PROBE_AFTER: Duration = Duration::from_millis(150);
 
 impl Link {
-    /// Opens the socket and, with `tls`, completes the handshake, all within `budget`.
+    /// Opens the socket and, with `tls`, completes the handshake, all within `budget` (and
+    /// before `until`, the end of a budget shared with other connections); `renew` gives the
+    /// next conversation a whole `budget`.
     pub fn open(
         target: &Target,
         tls: Option<(Arc<ClientConfig>, &str)>,
         budget: Duration,
+        until: Option<Instant>,
     ) -> Result<Link, Failure> {
-        let deadline = Instant::now() + budget;
+        let own = Instant::now() + budget;
+        let deadline = until.map_or(own, |until| until.min(own));
         let socket = Socket::connect(target, deadline)?;
         let stream = match tls {
             None => Stream::Plain(socket),
@@ -91,6 +102,11 @@ impl Link {
     pub fn renew(&mut self) {
         let deadline = Instant::now() + self.budget;
         self.io.get_mut().socket().set_deadline(deadline);
+    }
+
+    /// When the budget of the conversation runs out.
+    pub fn deadline(&self) -> Instant {
+        self.io.get_ref().socket_ref().deadline()
     }
 
     pub fn set_db(&mut self, db: i64) {

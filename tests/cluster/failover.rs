@@ -1,4 +1,5 @@
-//! A frozen replica is named within the timeout and Ctrl-C ends the wait for it at once. A
+//! A frozen replica is named within the timeout (one timeout for the whole cluster, however slow
+//! the seed) and Ctrl-C ends the wait for it at once. A
 //! cluster that loses a master: before its replica takes over, verify and doctor fail and name
 //! it and its slots; after the failover verify passes again and doctor warns of the master that
 //! has no replica left; a watch follows the cluster through all of it; and when the whole shard
@@ -48,6 +49,25 @@ fn a_dead_master_is_named_before_its_failover_and_missed_after_it() {
     assert_eq!(nodes.node.as_deref(), Some(addr(frozen).as_str()));
     assert!(
         nodes.detail.contains("no answer from") && nodes.detail.contains("within 1s"),
+        "{nodes:?}"
+    );
+    // --timeout is the whole survey's budget: a seed slow to answer leaves the nodes only what
+    // is left of it (each node with its own --timeout took 0.7 s + 1 s here).
+    let _: () = c.query(seed, &["CLIENT", "PAUSE", "700", "ALL"]);
+    let run = on(seed)
+        .args(["verify", "--json", "--timeout", "1s"])
+        .run()
+        .success();
+    assert!(
+        run.took >= Duration::from_millis(650) && run.took < Duration::from_millis(1400),
+        "took {:?}",
+        run.took
+    );
+    let doc: Doc = run.json();
+    let nodes = doc.cluster_check("nodes");
+    assert_eq!(
+        nodes.node.as_deref(),
+        Some(addr(frozen).as_str()),
         "{nodes:?}"
     );
     let waiting = on(seed)

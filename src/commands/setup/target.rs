@@ -122,6 +122,7 @@ pub fn local(
         },
         insecure: false,
         timeout: resolved.timeout,
+        deadline: None,
         env_file: resolved.env_file.clone(),
         env_file_found: resolved.env_file_found,
         notices: resolved.notices.clone(),

@@ -21,10 +21,14 @@ pub fn gather_nodes(plan: &mut LivePlan, tuning: &Tuning) -> Result<()> {
         &mut plan.conn,
         cluster::Ask::Topology,
         |_| Vec::new(),
-        // A plan keeps a connection of its own for the change.
+        // A plan keeps a connection of its own for the change, opened within the survey's
+        // budget; the change comes after the question, with a budget of its own (`renew`).
         |_, node_settings, _, _| {
-            connect::open(node_settings)
-                .and_then(|conn| LivePlan::read(node_settings.clone(), conn, tuning))
+            let later = crate::settings::Settings {
+                deadline: None,
+                ..node_settings.clone()
+            };
+            connect::open(node_settings).and_then(|conn| LivePlan::read(later, conn, tuning))
         },
     )?;
     let mut nodes = Vec::new();
