@@ -41,7 +41,10 @@ pub fn shape<T>(survey: &Survey<T>) -> String {
     text
 }
 
-/// `nodes`: every node of the table answers.
+/// `nodes`: every node of the table answers. A node that answers with an error (loading its
+/// dataset, refusing PING since its last snapshot failed, a replica cut off from its master, a
+/// password it does not take) is named as such, with that error's own fix: it is up, and
+/// starting it again is not what it needs.
 pub fn reachable<T>(survey: &Survey<T>) -> Check {
     let total = survey.nodes.len();
     let down: Vec<_> = survey
@@ -57,10 +60,7 @@ pub fn reachable<T>(survey: &Survey<T>) -> Check {
             format!("all {total} nodes answer ({}; {from})", shape(survey)),
         );
     }
-    let serving: Vec<_> = down
-        .iter()
-        .filter(|(s, _)| !s.node.slots.is_empty())
-        .collect();
+    let serving = down.iter().any(|(s, _)| !s.node.slots.is_empty());
     let describe = |(s, err): &(&super::Surveyed<T>, &crate::error::Error)| {
         let role = match (&s.node.role, s.node.slots.is_empty()) {
             (Role::Master, false) => format!("master of {}", s.node.slots),
@@ -69,11 +69,22 @@ pub fn reachable<T>(survey: &Survey<T>) -> Check {
         };
         format!("{} ({role}): {}", s.node.addr(), err.message)
     };
-    let names: Vec<String> = down.iter().map(describe).collect();
-    let detail = format!(
-        "{answering} of {total} nodes answer; not answering: {}",
-        names.join("; ")
-    );
+    let (refusing, silent): (Vec<_>, Vec<_>) = down
+        .iter()
+        .partition(|(_, err)| answered_with_an_error(err));
+    let mut detail = match silent.is_empty() {
+        true => format!("{answering} of {total} nodes serve"),
+        false => format!(
+            "{answering} of {total} nodes answer; not answering: {}",
+            silent.iter().map(describe).collect::<Vec<_>>().join("; ")
+        ),
+    };
+    if !refusing.is_empty() {
+        detail.push_str(&format!(
+            "; answering with an error: {}",
+            refusing.iter().map(describe).collect::<Vec<_>>().join("; ")
+        ));
+    }
     let remove = match down.as_slice() {
         [(only, _)] => format!(
             "`redis-cli --cluster del-node {} {}`",
@@ -81,23 +92,58 @@ pub fn reachable<T>(survey: &Survey<T>) -> Check {
         ),
         _ => String::from("`redis-cli --cluster del-node HOST:PORT NODE_ID`"),
     };
-    let check = match serving.is_empty() {
-        false => Check::fail("nodes", detail).hint(
-            "start the node again; a master with a replica is replaced after \
-             cluster-node-timeout (`imcache doctor` shows what the other nodes see)",
-        ),
-        true => Check::warn(
+    // The fix of the error a node answered with, when every node that is not serving answered.
+    let their_fix = match (silent.is_empty(), refusing.first()) {
+        (true, Some((s, err))) => Some(format!(
+            "on {}: {}",
+            s.node.addr(),
+            err.hint
+                .as_deref()
+                .unwrap_or("`imcache doctor` on that node says why")
+        )),
+        _ => None,
+    };
+    let check = match serving {
+        true => Check::fail("nodes", detail).hint(their_fix.unwrap_or_else(|| {
+            String::from(
+                "start the node again; a master with a replica is replaced after \
+                 cluster-node-timeout (`imcache doctor` shows what the other nodes see)",
+            )
+        })),
+        false => Check::warn(
             "nodes",
             format!("{detail}; no slot depends on it: the cache works, with less redundancy"),
         )
-        .hint(format!(
-            "start it again (a failed master rejoins as a replica), or remove it for good: {remove}"
-        )),
+        .hint(their_fix.unwrap_or_else(|| {
+            format!(
+                "start it again (a failed master rejoins as a replica), or remove it for good: \
+                 {remove}"
+            )
+        })),
     };
     match down.as_slice() {
         [(only, _)] => check.node(only.node.addr()),
         _ => check,
     }
+}
+
+/// True when the node answered, with an error reply (so it is up, but does not serve).
+fn answered_with_an_error(err: &crate::error::Error) -> bool {
+    use crate::error::Reason;
+    matches!(
+        err.reason,
+        Some(
+            Reason::Loading
+                | Reason::Misconf
+                | Reason::MasterDown
+                | Reason::NoAuth
+                | Reason::WrongPass
+                | Reason::NoPasswordSet
+                | Reason::NoPerm
+                | Reason::Oom
+                | Reason::ReadOnly
+        )
+    )
 }
 
 /// `cluster_state`: every node that answers says `cluster_state:ok`.

@@ -88,6 +88,63 @@ fn a_dead_master_is_named_before_its_failover_and_missed_after_it() {
     assert_eq!(error["error"]["kind"], "interrupted");
     c.resume(frozen);
 
+    // A master that answers, but with an error (it refuses PING since its snapshot failed), is
+    // not called silent, and the fix is for what it said, not "start the node again".
+    let stuck = masters[1].port;
+    let dir: Vec<String> = c.query(stuck, &["CONFIG", "GET", "dir"]);
+    let file: Vec<String> = c.query(stuck, &["CONFIG", "GET", "dbfilename"]);
+    // A folder where the snapshot goes: the final rename fails, whoever runs Redis.
+    let blocker = std::path::Path::new(&dir[1]).join(&file[1]);
+    std::fs::create_dir(&blocker).unwrap();
+    let _: () = c.query(stuck, &["CONFIG", "SET", "save", "3600 1"]);
+    let _: String = c.query(stuck, &["BGSAVE"]);
+    let started = Instant::now();
+    while !c
+        .query::<String>(stuck, &["INFO", "persistence"])
+        .contains("rdb_last_bgsave_status:err")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "BGSAVE did not fail"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let doc: Doc = on(seed).args(["verify", "--json"]).run().code(1).json();
+    let nodes = doc.cluster_check("nodes");
+    assert_eq!(nodes.status, "fail", "it serves slots: {nodes:?}");
+    assert_eq!(nodes.node.as_deref(), Some(addr(stuck).as_str()));
+    assert!(
+        nodes
+            .detail
+            .starts_with("5 of 6 nodes serve; answering with an error: ")
+            && nodes
+                .detail
+                .contains("refuses writes because its last RDB snapshot failed")
+            && !nodes.detail.contains("not answering"),
+        "{nodes:?}"
+    );
+    let hint = nodes.hint.as_deref().unwrap_or("");
+    assert!(
+        hint.starts_with(&format!(
+            "on {}: make the server's `dir` writable",
+            addr(stuck)
+        )),
+        "{nodes:?}"
+    );
+    std::fs::remove_dir(&blocker).unwrap();
+    let _: () = c.query(stuck, &["CONFIG", "SET", "save", ""]);
+    let _: String = c.query(stuck, &["BGSAVE"]);
+    while !c
+        .query::<String>(stuck, &["INFO", "persistence"])
+        .contains("rdb_last_bgsave_status:ok")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "BGSAVE did not succeed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
     let watch = on(seed)
         .args(["metrics", "--watch", "0.2", "--json"])
         .spawn();
