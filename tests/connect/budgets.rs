@@ -92,6 +92,26 @@ fn a_server_that_goes_silent_after_the_handshake_ends_within_the_timeout() {
     assert!(!run.dir.join(".env").exists());
 }
 
+/// doctor with TLS at a port that accepts and never answers: one timeout, not a second one for a
+/// plain-text probe (the connection asks in plain text itself while the handshake waits).
+#[test]
+fn doctor_with_tls_on_a_silent_listener_takes_one_timeout() {
+    let silent = SilentListener::start();
+    let run = Imcache::new()
+        .args(["-H", "127.0.0.1", "-p", &silent.port.to_string()])
+        .args(["--tls", "--insecure", "--timeout", "1s", "doctor", "--json"])
+        .run()
+        .code(1);
+    assert!(
+        run.took < Duration::from_secs(1) + SLACK,
+        "took {:?}",
+        run.took
+    );
+    let doc: Checks = run.json();
+    assert_eq!(doc.check("tcp").status, "pass", "{doc:?}");
+    assert_eq!(doc.check("redis").status, "fail", "{doc:?}");
+}
+
 #[test]
 fn a_pong_trickled_a_byte_at_a_time_ends_at_the_deadline() {
     let fake = FakeRedis::start(|mut peer| {

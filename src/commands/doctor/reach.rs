@@ -80,7 +80,8 @@ pub fn diagnose(settings: &Settings, machine: &Machine) -> Reached {
             }
         }
         Err(err) => {
-            let [redis, tls, auth] = failure_checks(settings, machine, &err);
+            let until = started + settings.timeout;
+            let [redis, tls, auth] = failure_checks(settings, machine, &err, until);
             let reason = format!(
                 "not run: no Redis connection ({})",
                 first_failed(&[&redis, &tls, &auth])
@@ -118,8 +119,14 @@ fn first_failed(checks: &[&Check]) -> String {
         .map_or_else(|| String::from("see above"), |c| format!("see {}", c.name))
 }
 
-/// The redis, tls and auth checks for a connection that failed after TCP worked.
-fn failure_checks(settings: &Settings, machine: &Machine, err: &Error) -> [Check; 3] {
+/// The redis, tls and auth checks for a connection that failed after TCP worked; a probe in the
+/// other mode ends by `until`, the end of the first attempt's budget.
+fn failure_checks(
+    settings: &Settings,
+    machine: &Machine,
+    err: &Error,
+    until: Instant,
+) -> [Check; 3] {
     let not_run = || String::from("not run: no Redis connection");
     let reason = err.reason;
     match reason {
@@ -136,10 +143,12 @@ fn failure_checks(settings: &Settings, machine: &Machine, err: &Error) -> [Check
         ],
         Some(Reason::Timeout | Reason::Closed | Reason::NotRedis | Reason::Tls) => {
             // A plain client at a TLS port is closed on at once, never left waiting; a TLS
-            // client at a plain port waits for a handshake that never comes.
+            // client at a plain port is told so by the connection itself (it asks in plain
+            // when the handshake gets no answer). So a timeout is never worth a second try,
+            // which would cost the timeout again.
             let other_mode = !settings.tls.value;
-            let worth_probing = settings.tls.value || reason != Some(Reason::Timeout);
-            if worth_probing && speaks(settings, other_mode) {
+            let worth_probing = reason != Some(Reason::Timeout);
+            if worth_probing && speaks(settings, other_mode, until) {
                 return [
                     Check::pass(
                         "redis",
@@ -186,7 +195,7 @@ fn failure_checks(settings: &Settings, machine: &Machine, err: &Error) -> [Check
 
 /// Does a Redis answer on the port with TLS on (or off)? A password-less connection that gets
 /// PONG or any access error says yes.
-fn speaks(settings: &Settings, tls: bool) -> bool {
+fn speaks(settings: &Settings, tls: bool, until: Instant) -> bool {
     let mut probe = settings.clone();
     probe.tls.value = tls;
     probe.insecure = true;
@@ -195,6 +204,7 @@ fn speaks(settings: &Settings, tls: bool) -> bool {
     probe.password.value = None;
     probe.db.value = 0;
     probe.timeout = settings.timeout.min(Duration::from_secs(2));
+    probe.deadline = Some(until);
     match connect::open(&probe) {
         Ok(_) => true,
         Err(err) => matches!(

@@ -11,7 +11,20 @@ use crate::procfs::Machine;
 use crate::settings::Settings;
 
 pub fn exposure(settings: &Settings, server: &Server, machine: &Machine) -> Check {
-    let port = settings.port.value;
+    // Over a unix socket, the TCP port is the server's own (INFO's tcp_port), not the setting.
+    let port = match (&settings.socket.value, server.info.u64("tcp_port")) {
+        (Some(path), Some(0)) => {
+            return Check::pass(
+                "exposure",
+                format!(
+                    "no TCP port (port 0): only the unix socket {}",
+                    path.display()
+                ),
+            );
+        }
+        (Some(_), Some(port)) => u16::try_from(port).unwrap_or(settings.port.value),
+        _ => settings.port.value,
+    };
     let listeners = machine.listeners_on(port);
     let (open, shown) = if !listeners.is_empty() {
         let open = listeners.iter().any(|s| !s.addr.is_loopback());

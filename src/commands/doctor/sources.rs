@@ -48,6 +48,14 @@ fn summary(s: &Settings) -> String {
         format!("{name} {shown} ({})", setting.source)
     }
     let mut parts = match &s.sentinel {
+        None if s.socket.value.is_some() => {
+            let path = s
+                .socket
+                .value
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""));
+            vec![part("socket", &path.display().to_string(), &s.socket)]
+        }
         None => vec![
             part("host", &s.host.value, &s.host),
             part("port", &s.port.value.to_string(), &s.port),
