@@ -17,7 +17,7 @@ unset REDIS_URL REDIS_HOST REDIS_PORT REDIS_DB REDIS_USERNAME REDIS_PASSWORD RED
 BENCH_DIR=$(mktemp -d)
 
 # build_floor: bench/floor.c as $FLOOR (static when the C library allows it, like the floor the
-# issue measured), for the scripts that compare imcache with the least any program must do.
+# first measurements used), for the scripts that compare imcache with the least any program must do.
 build_floor() {
   FLOOR="$BENCH_DIR/floor"
   cc -O2 -static -o "$FLOOR" "$PWD/bench/floor.c" 2>/dev/null \

@@ -14,7 +14,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 pub use help::command;
 
 /// The connection and output options are global (accepted before or after the command, as
-/// ARCHITECTURE.md says); `-h` is the host, as in redis-cli, so help is `--help` alone.
+/// ARCHITECTURE.md's Options say); `-h` is the host, as in redis-cli, so help is `--help` alone.
 #[derive(Debug, Parser)]
 #[command(
     name = "imcache",

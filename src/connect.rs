@@ -281,6 +281,7 @@ pub fn not_ready_reason(err: &Error) -> &'static str {
         Some(Reason::Timeout) => "no answer",
         Some(Reason::Closed) => "connection closed",
         Some(Reason::Loading) => "loading its data",
+        Some(Reason::MasterDown) => "a replica out of touch with its master",
         _ => "not ready",
     }
 }
@@ -326,5 +327,24 @@ pub fn tls_options(settings: &Settings) -> TlsOptions {
             _ => None,
         },
         insecure: settings.insecure,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_says_why_the_server_is_not_ready_yet() {
+        let said = |reason| not_ready_reason(&Error::check("x").with_reason(reason));
+        assert_eq!(said(Reason::Refused), "connection refused");
+        assert_eq!(said(Reason::Loading), "loading its data");
+        assert_eq!(
+            said(Reason::MasterDown),
+            "a replica out of touch with its master"
+        );
+        assert!(is_transient(
+            &Error::check("x").with_reason(Reason::MasterDown)
+        ));
     }
 }

@@ -92,6 +92,25 @@ impl Machine {
         sockets
     }
 
+    /// The addresses listening on `port`, without their owners: no process's fds are read.
+    pub fn addresses_on(&self, port: u16) -> Vec<IpAddr> {
+        let mut addrs: Vec<IpAddr> = match self.listening() {
+            Some(listening) => listening
+                .iter()
+                .filter(|(_, p, _)| *p == port)
+                .map(|(addr, _, _)| *addr)
+                .collect(),
+            None => self
+                .tools()
+                .iter()
+                .filter(|s| s.port == port)
+                .map(|s| s.addr)
+                .collect(),
+        };
+        addrs.dedup();
+        addrs
+    }
+
     /// The process listening on `port`, when one can be seen.
     pub fn owner_of(&self, port: u16) -> Option<Owner> {
         self.listeners_on(port).into_iter().find_map(|s| s.owner)

@@ -15,8 +15,8 @@ use crate::harness::loaders::{APP_HOME, Reading, app_logs_in, read_everywhere};
 use crate::harness::{Imcache, RedisServer, Run};
 use crate::setup::fakes::FakeDocker;
 
-/// The passwords of the issue that gave the app another password than imcache verified, and
-/// more of their kind.
+/// The passwords with which the app got another password than imcache verified (an earlier
+/// imcache wrote them), and more of their kind.
 const HARD: [&str; 30] = [
     "dollar${HOME}x",
     "Pa$$w0rd${x}!",
@@ -204,7 +204,7 @@ fn setup_writes_the_hard_passwords_so_every_loader_reads_them_and_the_app_logs_i
         );
         assert!(app_logs_in(&file), "{password:?}: the app cannot log in");
     }
-    // The four the issue found, and the other kinds no form carries.
+    // The four first seen in the field, and the other kinds no form carries.
     for expected in [
         "dollar${HOME}x",
         "Pa$$w0rd${x}!",

@@ -564,7 +564,7 @@ print(json.dumps(out))
         }
     }
 
-    /// The hard cases, as written by hand or by the old imcache.
+    /// The hard cases seen in the field, as written by hand or by the old imcache.
     #[test]
     fn the_hard_lines_read_as_python_dotenv_reads_them() {
         let texts: Vec<String> = [

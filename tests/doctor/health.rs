@@ -109,6 +109,25 @@ fn a_full_cache_that_keeps_evicting_warns_twice() {
         evictions.detail.contains("keys evicted in the last"),
         "{evictions:?}"
     );
+    // The window the figure covers, as it was: about 25 ms by default, --sample's when given.
+    let window = |detail: &str| -> f64 {
+        let after = detail.split("in the last ").nth(1).expect("a window");
+        let (number, unit) = after.split_once(' ').expect("number and unit");
+        match unit.starts_with("ms") {
+            true => number.parse::<f64>().unwrap(),
+            false => 1000.0 * number.trim_end_matches('s').parse::<f64>().unwrap(),
+        }
+    };
+    let ms = window(&evictions.detail);
+    assert!((25.0..250.0).contains(&ms), "{evictions:?}");
+    let doc: Doc = doctor(&server)
+        .args(["--sample", "300ms"])
+        .run()
+        .success()
+        .json();
+    let evictions = doc.check("evictions");
+    let ms = window(&evictions.detail);
+    assert!((300.0..900.0).contains(&ms), "{evictions:?}");
     let used = doc.expect("memory_use", "warn");
     assert!(used.detail.contains("of 4.0 MiB"), "{used:?}");
     assert!(

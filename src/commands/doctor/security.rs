@@ -25,12 +25,12 @@ pub fn exposure(settings: &Settings, server: &Server, machine: &Machine) -> Chec
         (Some(_), Some(port)) => u16::try_from(port).unwrap_or(settings.port.value),
         _ => settings.port.value,
     };
-    let listeners = machine.listeners_on(port);
-    let (open, shown) = if !listeners.is_empty() {
-        let open = listeners.iter().any(|s| !s.addr.is_loopback());
-        let mut addrs: Vec<String> = listeners.iter().map(|s| s.addr.to_string()).collect();
-        addrs.dedup();
-        (open, format!("listens on {} here", addrs.join(", ")))
+    // Only the addresses: whose socket it is does not change the exposure.
+    let addrs = machine.addresses_on(port);
+    let (open, shown) = if !addrs.is_empty() {
+        let open = addrs.iter().any(|addr| !addr.is_loopback());
+        let shown: Vec<String> = addrs.iter().map(IpAddr::to_string).collect();
+        (open, format!("listens on {} here", shown.join(", ")))
     } else {
         match server.config("bind") {
             Ok(Some(bind)) => (bind_is_open(bind), format!("bind {}", shown_bind(bind))),
