@@ -71,6 +71,7 @@ Register-ArgumentCompleter -Native -CommandName 'imcache' -ScriptBlock {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Docker container name')
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Docker image')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'How long to wait for Redis to answer PING')
+            [CompletionResult]::new('--key-prefix', '--key-prefix', [CompletionResultType]::ParameterName, 'Prefix of the test key, for users limited to a key pattern [default: imcache:verify:] [env: IMCACHE_KEY_PREFIX]')
             [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Host name or address [default: localhost] [env: REDIS_HOST]')

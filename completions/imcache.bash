@@ -1101,7 +1101,7 @@ _imcache() {
             return 0
             ;;
         imcache__subcmd__setup)
-            opts="-y -u -H -h -p -n -a -s -q -v -V --dry-run --yes --name --image --expose --require-pass --wait --no-env --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version auto docker brew apt cloud"
+            opts="-y -u -H -h -p -n -a -s -q -v -V --dry-run --yes --name --image --expose --require-pass --wait --no-env --key-prefix --help --url --host --port --db --user --askpass --pass --tls --cacert --cert --key --socket --sentinel-master --cluster --insecure --timeout --env-file --json --color --quiet --verbose --version auto docker brew apt cloud"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1116,6 +1116,10 @@ _imcache() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

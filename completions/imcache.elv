@@ -67,6 +67,7 @@ set edit:completion:arg-completer[imcache] = {|@words|
             cand --name 'Docker container name'
             cand --image 'Docker image'
             cand --wait 'How long to wait for Redis to answer PING'
+            cand --key-prefix 'Prefix of the test key, for users limited to a key pattern [default: imcache:verify:] [env: IMCACHE_KEY_PREFIX]'
             cand -u 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]'
             cand --url 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]'
             cand -h 'Host name or address [default: localhost] [env: REDIS_HOST]'

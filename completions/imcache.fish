@@ -63,6 +63,7 @@ complete -c imcache -n "__fish_imcache_needs_command" -f -a "help" -d 'Print thi
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l name -d 'Docker container name' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l image -d 'Docker image' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -l wait -d 'How long to wait for Redis to answer PING' -r
+complete -c imcache -n "__fish_imcache_using_subcommand setup" -l key-prefix -d 'Prefix of the test key, for users limited to a key pattern [default: imcache:verify:] [env: IMCACHE_KEY_PREFIX]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -s u -l url -d 'redis://, rediss://, unix:// or redis+sentinel:// URL; overrides host, port, db, user and password [env: REDIS_URL]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -s h -s H -l host -d 'Host name or address [default: localhost] [env: REDIS_HOST]' -r
 complete -c imcache -n "__fish_imcache_using_subcommand setup" -s p -l port -d 'TCP port [default: 6379] [env: REDIS_PORT]' -r

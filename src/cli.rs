@@ -265,6 +265,11 @@ pub struct SetupArgs {
     /// Do not write the .env file
     #[arg(long)]
     pub no_env: bool,
+
+    /// Prefix of the test key, for users limited to a key pattern [default: imcache:verify:]
+    /// [env: IMCACHE_KEY_PREFIX]
+    #[arg(long, value_name = "PREFIX")]
+    pub key_prefix: Option<String>,
 }
 
 #[derive(Debug, Args)]

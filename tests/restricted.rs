@@ -200,6 +200,104 @@ fn a_user_limited_to_a_key_pattern_is_exit_4_with_the_pattern_or_a_prefix() {
     }
 }
 
+/// setup's document: its steps carry the same fields as verify's checks.
+#[derive(Debug, Deserialize)]
+struct Setup {
+    ok: bool,
+    steps: Vec<Check>,
+}
+
+impl Setup {
+    fn step(&self, name: &str) -> &Check {
+        self.steps
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no {name} step in {self:?}"))
+    }
+}
+
+#[test]
+fn setup_for_a_user_limited_to_a_key_pattern_takes_verifys_prefix() {
+    let server = RedisServer::builder()
+        .directive("user", "app on >app-pw ~app:* +@all")
+        .start();
+    let port = server.port.to_string();
+    let setup = |dir: &std::path::Path| {
+        Imcache::new()
+            .dir(dir)
+            .args(["setup", "cloud", "-H", "127.0.0.1", "-p", &port])
+            .args(["--user", "app", "--yes", "--json"])
+            .env("REDIS_PASSWORD", "app-pw")
+    };
+    let no_probe_key_left = || assert_eq!(server.query::<i64>(&["DBSIZE"]), 0);
+
+    // The default prefix is refused: exit 4, the hint's prefix is one setup takes, no .env.
+    let dir = tempfile::tempdir().unwrap();
+    let run = setup(dir.path()).run().code(4).never_shows("app-pw");
+    let doc: Setup = run.json();
+    assert!(!doc.ok);
+    let verify = doc.step("verify");
+    assert_eq!(verify.status, "fail", "{verify:?}");
+    let hint = verify.hint.as_deref().unwrap();
+    assert!(
+        hint.contains("~imcache:verify:*") && hint.contains("--key-prefix app:imcache:"),
+        "{verify:?}"
+    );
+    assert!(!dir.path().join(".env").exists());
+    no_probe_key_left();
+
+    // The flag, then the environment: the same .env as any setup cloud writes, nothing more.
+    let expected = [
+        ("REDIS_HOST", "127.0.0.1"),
+        ("REDIS_PORT", port.as_str()),
+        ("REDIS_DB", "0"),
+        ("REDIS_PASSWORD", "app-pw"),
+        ("REDIS_USERNAME", "app"),
+    ]
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .into_iter()
+    .collect::<std::collections::HashMap<_, _>>();
+    let mut written = Vec::new();
+    for how in ["flag", "env"] {
+        let dir = tempfile::tempdir().unwrap();
+        let cmd = match how {
+            "flag" => setup(dir.path()).args(["--key-prefix", "app:imcache:"]),
+            _ => setup(dir.path()).env("IMCACHE_KEY_PREFIX", "app:probe:"),
+        };
+        let doc: Setup = cmd.run().success().never_shows("app-pw").json();
+        assert!(doc.ok, "{how}: {doc:?}");
+        assert_eq!(doc.step("verify").status, "pass", "{how}: {doc:?}");
+        assert_eq!(doc.step("env").status, "pass", "{how}: {doc:?}");
+        let env_path = dir.path().join(".env");
+        let env: std::collections::HashMap<String, String> = dotenvy::from_path_iter(&env_path)
+            .unwrap()
+            .map(|item| item.unwrap())
+            .collect();
+        assert_eq!(env, expected, "{how}");
+        written.push(std::fs::read_to_string(&env_path).unwrap());
+        no_probe_key_left();
+    }
+    assert_eq!(written[0], written[1]);
+
+    // IMCACHE_KEY_PREFIX in the .env setup writes: read there, and its line kept as it was.
+    let dir = tempfile::tempdir().unwrap();
+    let line = "IMCACHE_KEY_PREFIX=app:dotenv:\n";
+    std::fs::write(dir.path().join(".env"), line).unwrap();
+    setup(dir.path()).run().success();
+    let text = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    assert_eq!(text, format!("{line}{}", written[0]));
+    no_probe_key_left();
+
+    // A prefix that cannot be one is exit 2 before anything runs.
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path())
+        .args(["--key-prefix", "app: spaced"])
+        .run()
+        .code(2)
+        .stderr_has("--key-prefix: the key prefix must be");
+    assert!(!dir.path().join(".env").exists());
+}
+
 #[test]
 fn default_user_off_names_redis_username() {
     let server = RedisServer::builder()

@@ -44,6 +44,9 @@ pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
     for notice in &resolved.notices {
         out.warn(notice);
     }
+    // verify's rule for the probe key (--key-prefix, IMCACHE_KEY_PREFIX, the default), checked
+    // before anything runs.
+    let probe = verify::Probe::resolve(&resolved, args.key_prefix.as_deref(), VERIFY_TTL)?;
     let mut journal = Journal::new(out);
     let mut facts = Facts {
         method: args.method,
@@ -51,7 +54,7 @@ pub fn run(conn: &ConnArgs, args: &SetupArgs, out: &Output) -> Result<Status> {
         env_file: (!args.no_env).then(|| resolved.env_file.display().to_string()),
         plan: Vec::new(),
     };
-    let result = setup(&mut journal, &mut facts, conn, args, resolved);
+    let result = setup(&mut journal, &mut facts, conn, args, resolved, &probe);
     let (ok, status, summary) = match result {
         Ok(summary) => (true, Status::Success, summary),
         Err(Halt::Error(err)) => return Err(err),
@@ -86,6 +89,7 @@ fn setup(
     conn: &ConnArgs,
     args: &SetupArgs,
     resolved: Settings,
+    probe: &verify::Probe,
 ) -> Result<String, Halt> {
     let out = journal.out();
     let choice = method::choose(args.method, journal)?;
@@ -139,9 +143,9 @@ fn setup(
     plan.carry_out(journal)?;
     let conn = wait(journal, &target, args.wait, &plan.wait_hint)?;
     let is_cluster = conn.mode == connect::Mode::Cluster;
-    prove(journal, &target, conn)?;
+    prove(journal, &target, conn, probe)?;
     if is_cluster {
-        cluster::prove_client(journal, &target, VERIFY_TTL)?;
+        cluster::prove_client(journal, &target, probe)?;
         // The app learns from .env that it needs a cluster client.
         target.cluster.value = true;
         if pending.is_some() {
@@ -343,9 +347,14 @@ fn wait(
 }
 
 /// Step 5: verify's own checks on the connection the wait opened.
-fn prove(journal: &mut Journal, target: &Settings, conn: Conn) -> Result<(), Halt> {
+fn prove(
+    journal: &mut Journal,
+    target: &Settings,
+    conn: Conn,
+    probe: &verify::Probe,
+) -> Result<(), Halt> {
     let progress = journal.start("running the verify checks (PING, SET/GET, TTL, DEL)");
-    let verification = verify::verify_connected(target, conn, &verify::Probe::with_ttl(VERIFY_TTL));
+    let verification = verify::verify_connected(target, conn, probe);
     let names: Vec<&str> = verification
         .checks
         .iter()

@@ -29,7 +29,7 @@ pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
         // Ctrl-C ends the wait: the spinner is cleared and the interruption said once.
         interrupt::catch()?;
     }
-    let probe = Probe::new(&settings, args)?;
+    let probe = Probe::resolve(&settings, args.key_prefix.as_deref(), args.ttl)?;
     let mut verification = verify(&settings, args.wait, &probe, out)?;
     if let Some(url) = &args.health_url {
         let check = health::check(url, settings.timeout);
@@ -54,7 +54,8 @@ pub fn run(conn: &ConnArgs, args: &VerifyArgs, out: &Output) -> Result<Status> {
     })
 }
 
-/// The key verify writes and reads: `PREFIX<random>`, with a TTL.
+/// The key verify writes and reads, and setup too (its verify step and its cluster client
+/// step): `PREFIX<random>`, with a TTL.
 pub struct Probe {
     pub prefix: String,
     pub ttl: u64,
@@ -64,10 +65,12 @@ pub struct Probe {
 pub const DEFAULT_PREFIX: &str = "imcache:verify:";
 
 impl Probe {
-    /// `--key-prefix`, else IMCACHE_KEY_PREFIX (environment, then .env), else the default.
-    fn new(settings: &Settings, args: &VerifyArgs) -> Result<Probe> {
-        let (prefix, source) = match (&args.key_prefix, settings.var("IMCACHE_KEY_PREFIX")) {
-            (Some(flag), _) => (flag.clone(), String::from("--key-prefix")),
+    /// The one rule for the prefix, verify's and setup's: `flag` (`--key-prefix`), else
+    /// IMCACHE_KEY_PREFIX (environment, then the .env file of `settings`), else the default.
+    /// A prefix that cannot be one is exit 2, before anything is touched.
+    pub fn resolve(settings: &Settings, flag: Option<&str>, ttl: u64) -> Result<Probe> {
+        let (prefix, source) = match (flag, settings.var("IMCACHE_KEY_PREFIX")) {
+            (Some(flag), _) => (flag.to_string(), String::from("--key-prefix")),
             (None, Some(var)) => (var.value, var.source.to_string()),
             (None, None) => (DEFAULT_PREFIX.to_string(), String::new()),
         };
@@ -77,18 +80,12 @@ impl Probe {
             ))
             .with_hint("e.g. --key-prefix app:imcache: for a user limited to ~app:*"));
         }
-        Ok(Probe {
-            prefix,
-            ttl: args.ttl,
-        })
+        Ok(Probe { prefix, ttl })
     }
 
-    /// The default probe with this TTL (setup's proof of a new server).
-    pub fn with_ttl(ttl: u64) -> Probe {
-        Probe {
-            prefix: DEFAULT_PREFIX.to_string(),
-            ttl,
-        }
+    /// A fresh key under the prefix: `PREFIX<32 random hex digits>`.
+    pub fn key(&self) -> String {
+        format!("{}{:032x}", self.prefix, fastrand::u128(..))
     }
 }
 
@@ -165,7 +162,7 @@ pub fn verify_connected(settings: &Settings, mut conn: Conn, probe: &Probe) -> V
     if conn.mode == Mode::Cluster {
         return cluster::verify(settings, conn, probe);
     }
-    let key = format!("{}{:032x}", probe.prefix, fastrand::u128(..));
+    let key = probe.key();
     let mut pipe = redis::pipe();
     for cmd in probe_commands(&key, probe.ttl) {
         pipe.add_command(cmd);
@@ -374,8 +371,8 @@ fn no_permission_for_the_probe(
         )
     } else {
         format!(
-            "grant the commands verify runs: ACL SETUSER {user} +set +get +ttl +del (they touch \
-             only keys named {prefix}*)"
+            "grant the probe's commands: ACL SETUSER {user} +set +get +ttl +del (they touch only \
+             keys named {prefix}*)"
         )
     };
     crate::error::Error {

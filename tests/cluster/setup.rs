@@ -1,6 +1,7 @@
 //! setup cloud on a cluster endpoint: proven with the cluster's checks and a cluster client,
 //! `.env` gets REDIS_CLUSTER=true, and the app's own tools (python-dotenv, redis-py's
-//! RedisCluster) read and use what was written.
+//! RedisCluster) read and use what was written. A user limited to a key pattern gets verify's
+//! `--key-prefix` in both proofs.
 
 use std::process::Command;
 
@@ -80,4 +81,53 @@ print("ok")
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn setup_cloud_for_a_user_limited_to_a_key_pattern_uses_the_prefix_throughout() {
+    let c = cluster::shared();
+    let _shared = c.share();
+    let setup = |dir: &std::path::Path| {
+        on(c.seed())
+            .dir(dir)
+            .args(["--user", "app", "setup", "cloud", "--yes", "--json"])
+            .env("REDIS_PASSWORD", "app-pass")
+    };
+    let step = |doc: &SetupDoc, name: &str| -> (String, Option<String>) {
+        let step = doc
+            .steps
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no {name} step in {doc:#?}"));
+        (step.status.clone(), step.hint.clone())
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let doc: SetupDoc = setup(dir.path()).run().code(4).json();
+    assert!(!doc.ok);
+    let (status, hint) = step(&doc, "verify");
+    assert_eq!(status, "fail", "{doc:#?}");
+    assert!(
+        hint.unwrap_or_default().contains("--key-prefix"),
+        "{doc:#?}"
+    );
+    assert!(!dir.path().join(".env").exists());
+
+    let dir = tempfile::tempdir().unwrap();
+    let doc: SetupDoc = setup(dir.path())
+        .args(["--key-prefix", "app:imcache:"])
+        .run()
+        .success()
+        .json();
+    assert!(doc.ok, "{doc:#?}");
+    assert_eq!(step(&doc, "verify").0, "pass", "{doc:#?}");
+    // Warn: the advice that the app needs a cluster client; the routed SET/GET/DEL worked.
+    assert_eq!(step(&doc, "cluster_client").0, "warn", "{doc:#?}");
+    let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    assert!(env.contains("REDIS_CLUSTER=true"), "{env}");
+    assert!(!env.contains("IMCACHE_KEY_PREFIX"), "{env}");
+    for port in c.master_ports() {
+        let left: Vec<String> = c.query(port, &["KEYS", "app:imcache:*"]);
+        assert!(left.is_empty(), "{port}: {left:?}");
+    }
 }

@@ -430,6 +430,20 @@ pub fn shared() -> &'static SharedCluster {
                         "-info",
                     ],
                 );
+                // A user limited to a key pattern, as an app's own user often is.
+                let _: () = cluster.query(
+                    port,
+                    &[
+                        "ACL",
+                        "SETUSER",
+                        "app",
+                        "on",
+                        ">app-pass",
+                        "~app:*",
+                        "&*",
+                        "+@all",
+                    ],
+                );
             }
             let _ = tx.send(cluster.ports());
             loop {

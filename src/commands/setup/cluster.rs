@@ -9,23 +9,31 @@
 use redis::Value;
 
 use super::report::{Halt, Journal, Step};
+use crate::commands::verify::Probe;
 use crate::connect;
 use crate::error::Error;
 use crate::output::CheckStatus;
 use crate::settings::Settings;
 
-/// The `cluster_client` step: SET, GET and DEL of a probe key through the crate's cluster
-/// client, each routed to the master of the key's slot.
-pub fn prove_client(journal: &mut Journal, target: &Settings, ttl: u64) -> Result<(), Halt> {
+/// The `cluster_client` step: SET, GET and DEL of a probe key (verify's prefix, so a user limited
+/// to a key pattern may write it) through the crate's cluster client, each routed to the master
+/// of the key's slot.
+pub fn prove_client(journal: &mut Journal, target: &Settings, probe: &Probe) -> Result<(), Halt> {
     let progress = journal.start("routing a key through a cluster client");
     let seeds = [(target.host.value.clone(), target.port.value)];
-    let probe = connect::open_cluster(target, &seeds).and_then(|mut client| {
-        let key = format!("imcache:verify:{:032x}", fastrand::u128(..));
+    let outcome = connect::open_cluster(target, &seeds).and_then(|mut client| {
+        let key = probe.key();
         let mut routed = |cmd: &redis::Cmd| -> Result<Value, Error> {
             cmd.query::<Value>(&mut client)
                 .map_err(|err| connect::classify(&err, target))
         };
-        routed(redis::cmd("SET").arg(&key).arg("1").arg("EX").arg(ttl))?;
+        routed(
+            redis::cmd("SET")
+                .arg(&key)
+                .arg("1")
+                .arg("EX")
+                .arg(probe.ttl),
+        )?;
         let read = routed(redis::cmd("GET").arg(&key));
         routed(redis::cmd("DEL").arg(&key))?;
         match read? {
@@ -35,7 +43,7 @@ pub fn prove_client(journal: &mut Journal, target: &Settings, ttl: u64) -> Resul
             ))),
         }
     });
-    match probe {
+    match outcome {
         Ok(()) => {
             let step = Step::new(
                 "cluster_client",
