@@ -69,16 +69,30 @@ pub fn docker_may_answer() -> bool {
     context_in_use || Path::new("/var/run/docker.sock").exists()
 }
 
-/// The state of a named container.
+/// The state of a named container, with the host ports it publishes Redis's port (6379/tcp, the
+/// official image's) on: sorted, without repeats (docker binds IPv4 and IPv6 alike), empty when
+/// it publishes none or only a port the engine has yet to choose (`-p 6379`, stopped).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Container {
     Missing,
-    Running,
+    Running {
+        ports: Vec<u16>,
+    },
     /// Created, exited, paused, dead ...: Docker's own word for it.
-    Stopped(String),
+    Stopped {
+        state: String,
+        ports: Vec<u16>,
+    },
     /// The question could not be answered (engine down ...).
     Unknown(String),
 }
+
+/// What `docker_container` asks for, in one `docker inspect`: the state, then the bindings the
+/// container was created with (set even when it is stopped), then the ports it has now (what the
+/// engine chose for a binding without a host port; empty when stopped). `json` prints compact
+/// JSON, so the three are separated by single spaces.
+const CONTAINER_FORMAT: &str =
+    "{{.State.Status}} {{json .HostConfig.PortBindings}} {{json .NetworkSettings.Ports}}";
 
 pub fn docker_container(name: &str, timeout: Duration) -> Container {
     let out = match Cmd::new("docker")
@@ -87,7 +101,7 @@ pub fn docker_container(name: &str, timeout: Duration) -> Container {
             "--type",
             "container",
             "--format",
-            "{{.State.Status}}",
+            CONTAINER_FORMAT,
             "--",
             name,
         ])
@@ -96,18 +110,38 @@ pub fn docker_container(name: &str, timeout: Duration) -> Container {
         Ok(out) => out,
         Err(err) => return Container::Unknown(err.message),
     };
-    let status = out.stdout.trim();
     if out.success() {
-        return match status {
-            "running" => Container::Running,
-            other => Container::Stopped(other.to_string()),
-        };
+        return container_state(&out.stdout);
     }
     let said = out.output_tail(3);
     if said.to_ascii_lowercase().contains("no such") {
         Container::Missing
     } else {
         Container::Unknown(first_line(&said))
+    }
+}
+
+/// The answer to `CONTAINER_FORMAT`. Port maps that cannot be read give no ports, never a wrong
+/// one.
+fn container_state(said: &str) -> Container {
+    let said = said.trim();
+    let (state, maps) = said.split_once(char::is_whitespace).unwrap_or((said, ""));
+    let mut ports: Vec<u16> = serde_json::Deserializer::from_str(maps)
+        .into_iter::<serde_json::Value>()
+        .map_while(Result::ok)
+        .filter_map(|map| map.get("6379/tcp")?.as_array().cloned())
+        .flatten()
+        .filter_map(|binding| binding.get("HostPort")?.as_str()?.parse::<u16>().ok())
+        .filter(|port| *port != 0)
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    match state {
+        "running" => Container::Running { ports },
+        other => Container::Stopped {
+            state: other.to_string(),
+            ports,
+        },
     }
 }
 
@@ -373,6 +407,54 @@ mod tests {
         Package: redis-server\nStatus: install ok installed\nPriority: optional\n\
         Description: Persistent key-value database\n with network interface\n\n\
         Package: redis-sentinel\nStatus: deinstall ok config-files\n";
+
+    #[test]
+    fn a_container_says_its_state_and_the_host_ports_of_6379() {
+        let bound = r#"{"6379/tcp":[{"HostIp":"127.0.0.1","HostPort":"6380"}]}"#;
+        // Stopped: the bindings it was created with, and no ports now.
+        assert_eq!(
+            container_state(&format!("exited {bound} {{}}\n")),
+            Container::Stopped {
+                state: "exited".into(),
+                ports: vec![6380]
+            }
+        );
+        // Running on IPv4 and IPv6: one port.
+        let now = r#"{"6379/tcp":[{"HostIp":"0.0.0.0","HostPort":"6380"},{"HostIp":"::","HostPort":"6380"}]}"#;
+        assert_eq!(
+            container_state(&format!("running {bound} {now}")),
+            Container::Running { ports: vec![6380] }
+        );
+        // `-p 6379`: the engine chooses the host port when the container starts.
+        let chosen = r#"{"6379/tcp":[{"HostIp":"","HostPort":""}]}"#;
+        assert_eq!(
+            container_state(&format!("created {chosen} {{}}")),
+            Container::Stopped {
+                state: "created".into(),
+                ports: vec![]
+            }
+        );
+        assert_eq!(
+            container_state(&format!(
+                r#"running {chosen} {{"6379/tcp":[{{"HostIp":"0.0.0.0","HostPort":"32768"}}]}}"#
+            )),
+            Container::Running { ports: vec![32768] }
+        );
+        // Nothing published (only exposed), no map at all, another port, a map that is not one.
+        for said in [
+            "running {} {\"6379/tcp\":null}",
+            "paused null null",
+            "exited {\"80/tcp\":[{\"HostIp\":\"\",\"HostPort\":\"8080\"}]} {}",
+            "dead map[6379/tcp:[{127.0.0.1 6379}]]",
+            "exited",
+        ] {
+            let ports = match container_state(said) {
+                Container::Running { ports } | Container::Stopped { ports, .. } => ports,
+                other => panic!("{said}: {other:?}"),
+            };
+            assert!(ports.is_empty(), "{said}: {ports:?}");
+        }
+    }
 
     #[test]
     fn the_package_is_found_by_its_own_stanza() {

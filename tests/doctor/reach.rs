@@ -32,20 +32,45 @@ fn assert_skipped_after_tcp(doc: &Doc) {
     }
 }
 
-#[test]
-fn refused_with_a_stopped_container_says_docker_start() {
+/// A docker CLI whose container interviewmaster-redis is `state` and was created with
+/// `-p 127.0.0.1:PUBLISHED:6379` (what `imcache setup docker --port PUBLISHED` runs). It answers
+/// doctor's `docker inspect --format` as the real CLI does: the state, the bindings it was created
+/// with (kept while it is stopped), then the ports it has now (none while stopped), each map
+/// printed by the template's `json` as compact JSON.
+fn docker_with_container(state: &str, published: u16) -> FakeBin {
+    let bound = format!(r#"{{"6379/tcp":[{{"HostIp":"127.0.0.1","HostPort":"{published}"}}]}}"#);
+    let now = match state {
+        "running" => bound.clone(),
+        _ => String::from("{}"),
+    };
     let fake = FakeBin::new();
     fake.script(
         "docker",
-        r#"case "$1" in inspect) echo exited ;; *) exit 1 ;; esac"#,
+        &format!(
+            r#"case "$1 $5" in
+  "inspect {{{{.State.Status}}}} {{{{json .HostConfig.PortBindings}}}} {{{{json .NetworkSettings.Ports}}}}")
+    echo '{state} {bound} {now}' ;;
+  *) echo "fake docker: unexpected $*" >&2; exit 2 ;;
+esac"#
+        ),
     );
-    let port = free_port();
-    // The fake CLI stands for a reachable engine (DOCKER_HOST names one).
-    let run = doctor_on(port)
+    fake
+}
+
+/// doctor on `port` with `fake` first on PATH, standing for a reachable engine (DOCKER_HOST
+/// names one: doctor asks docker only when an engine may answer).
+fn doctor_with_engine(port: u16, fake: &FakeBin) -> crate::harness::Imcache {
+    doctor_on(port)
         .path_first(fake.path())
         .env("DOCKER_HOST", "unix:///run/fake-docker.sock")
-        .run()
-        .code(1);
+}
+
+#[test]
+fn refused_with_a_stopped_container_says_docker_start() {
+    let port = free_port();
+    // The container publishes the asked port: starting it is the whole fix.
+    let fake = docker_with_container("exited", port);
+    let run = doctor_with_engine(port, &fake).run().code(1);
     let doc: Doc = run.json();
     assert!(!doc.ok);
     let tcp = doc.expect("tcp", "fail");
@@ -55,6 +80,7 @@ fn refused_with_a_stopped_container_says_docker_start() {
             .contains("the container interviewmaster-redis is exited"),
         "{tcp:?}"
     );
+    assert!(!tcp.detail.contains("publishes"), "{tcp:?}");
     assert_eq!(doc.hint("tcp"), "docker start interviewmaster-redis");
     assert_skipped_after_tcp(&doc);
     assert!(
@@ -64,17 +90,114 @@ fn refused_with_a_stopped_container_says_docker_start() {
         "{:?}",
         fake.call_lines()
     );
+    // One docker process: the state and the ports come from the same query.
+    assert_eq!(fake.calls().len(), 1, "{:?}", fake.call_lines());
     assert!(run.took < Duration::from_secs(10), "took {:?}", run.took);
+}
+
+/// `docker start` alone would leave the asked port refused: the container listens on another
+/// port (setup's default is 6379; a free port stands for it here, as 6379 may be the apt Redis's,
+/// which the next test is about).
+#[test]
+fn refused_with_a_stopped_container_on_another_port_names_that_port_and_the_asked_one() {
+    let port = free_port();
+    let published = loop {
+        let other = free_port();
+        if other != port {
+            break other;
+        }
+    };
+    let fake = docker_with_container("exited", published);
+    let doc: Doc = doctor_with_engine(port, &fake).run().code(1).json();
+    let tcp = doc.expect("tcp", "fail");
+    assert!(
+        tcp.detail.contains(&format!(
+            "the container interviewmaster-redis is exited (it publishes port {published}, not \
+             {port})"
+        )),
+        "{tcp:?}"
+    );
+    let hint = doc.hint("tcp");
+    assert!(
+        hint.starts_with(&format!(
+            "`docker start interviewmaster-redis` (it listens on {published}), then point the app \
+             at it: "
+        )),
+        "{hint}"
+    );
+    assert!(hint.contains(&format!("REDIS_PORT={published}")), "{hint}");
+    // The other way: a container of its own for the asked port, never the name of the existing
+    // one (setup would reuse that one, still on the other port).
+    assert!(
+        hint.ends_with(&format!(
+            "; or a Redis for port {port}: imcache setup docker --name interviewmaster-redis-{port} --port {port}"
+        )),
+        "{hint}"
+    );
+    assert_skipped_after_tcp(&doc);
+}
+
+/// The port the stopped container publishes is held by another Redis: `docker start` would fail
+/// (port is already allocated), so it is not the fix.
+#[test]
+fn a_stopped_container_whose_port_is_taken_is_not_told_to_start() {
+    let other = RedisServer::start();
+    let port = free_port();
+    let fake = docker_with_container("exited", other.port);
+    let doc: Doc = doctor_with_engine(port, &fake).run().code(1).json();
+    let tcp = doc.expect("tcp", "fail");
+    assert!(
+        tcp.detail.contains(&format!(
+            "(it publishes port {0}, not {port}) and cannot start: {0} is taken here by \
+             redis-server (pid ",
+            other.port
+        )),
+        "{tcp:?}"
+    );
+    let hint = doc.hint("tcp");
+    assert!(!hint.contains("docker start"), "{hint}");
+    assert!(
+        hint.starts_with(&format!("point the app at the Redis on {}: ", other.port)),
+        "{hint}"
+    );
+    assert!(
+        hint.ends_with(&format!(
+            "; or a Redis for port {port}: imcache setup docker --name interviewmaster-redis-{port} --port {port}"
+        )),
+        "{hint}"
+    );
+}
+
+/// A running container that publishes another port: nothing to start, the app is pointed there.
+#[test]
+fn refused_with_the_container_running_on_another_port_points_the_app_there() {
+    let port = free_port();
+    let fake = docker_with_container("running", 6379);
+    let doc: Doc = doctor_with_engine(port, &fake).run().code(1).json();
+    let tcp = doc.expect("tcp", "fail");
+    assert!(
+        tcp.detail.contains(&format!(
+            "the container interviewmaster-redis runs but publishes port 6379, not {port}"
+        )),
+        "{tcp:?}"
+    );
+    let hint = doc.hint("tcp");
+    assert!(hint.starts_with("point the app at it: "), "{hint}");
+    assert!(hint.contains("REDIS_PORT=6379"), "{hint}");
+    assert!(!hint.contains("docker start"), "{hint}");
+    assert!(
+        hint.contains(&format!(
+            "imcache setup docker --name interviewmaster-redis-{port} --port {port}"
+        )),
+        "{hint}"
+    );
 }
 
 #[test]
 fn without_a_reachable_engine_the_docker_cli_is_not_asked() {
-    let fake = FakeBin::new();
-    fake.script(
-        "docker",
-        r#"case "$1" in inspect) echo exited ;; *) exit 1 ;; esac"#,
-    );
-    let run = doctor_on(free_port()).path_first(fake.path()).run().code(1);
+    let port = free_port();
+    let fake = docker_with_container("exited", port);
+    let run = doctor_on(port).path_first(fake.path()).run().code(1);
     let doc: Doc = run.json();
     assert!(
         !doc.expect("tcp", "fail").detail.contains("container"),

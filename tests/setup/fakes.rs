@@ -56,7 +56,9 @@ impl Drop for State {
     }
 }
 
-/// A docker CLI with an engine, containers of one name, and a published port.
+/// A docker CLI with an engine, containers of one name, and a published port; `docker inspect`
+/// answers the one `--format` imcache asks, as the real CLI prints it (state, then the port maps
+/// as compact JSON).
 pub struct FakeDocker {
     pub bin: FakeBin,
     pub state: State,
@@ -139,8 +141,16 @@ case "$1" in
     echo 24.0.7 ;;
   inspect)
     [ -f "$state/engine-down" ] && no_daemon
+    [ "$5" = '{{{{.State.Status}}}} {{{{json .HostConfig.PortBindings}}}} {{{{json .NetworkSettings.Ports}}}}' ] || {{
+      echo "fake docker: unexpected format $5" >&2; exit 2; }}
     for last in "$@"; do :; done
-    if [ -f "$state/container" ]; then cat "$state/container"; echo; exit 0; fi
+    if [ -f "$state/container" ]; then
+      status=$(cat "$state/container"); cport=$(cat "$state/cport")
+      # The bindings it was created with, kept while stopped; the ports it has now, none then.
+      bound="{{\"6379/tcp\":[{{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$cport\"}}]}}"
+      now='{{}}'; [ "$status" = running ] && now=$bound
+      echo "$status $bound $now"; exit 0
+    fi
     echo "Error: No such container: $last" >&2; exit 1 ;;
   run)
     {run_extra}
@@ -161,7 +171,7 @@ case "$1" in
       exit 125
     fi
     if [ -f "$state/port-allocated" ]; then
-      echo created > "$state/container"
+      echo "$port" > "$state/cport"; echo created > "$state/container"
       echo "docker: Error response from daemon: driver failed programming external connectivity on endpoint $name (3c1a9f0b): Bind for 127.0.0.1:$port failed: port is already allocated." >&2
       exit 125
     fi

@@ -1,6 +1,7 @@
 //! When nothing listens on the port: what on this machine could be the Redis meant, and the one
 //! command that starts it the way it was installed. Asked in order of how sure the answer is: a
-//! redis-server on that very port but bound to other addresses, our own Docker container, the
+//! redis-server on that very port but bound to other addresses, our own Docker container (with
+//! the host port it publishes, read in the same `docker inspect` as its state), the
 //! Homebrew service, the Debian package, then any redis-server listening on other ports; the
 //! first that explains the closed port gives the fix. A fix always ends with the app's port
 //! answering, or with the app pointed at a port that answers: starting a service that listens
@@ -67,7 +68,7 @@ pub fn explain(settings: &Settings, machine: &Machine) -> Finding {
     let mut finding = installed
         .wrong_address
         .or(installed.moved)
-        .or_else(|| docker(settings, installed.container))
+        .or_else(|| docker(settings, machine, installed.container))
         .or_else(|| brew(settings, &installed.brew))
         .or_else(|| apt(settings, machine, installed.apt))
         .or_else(|| elsewhere(settings, machine))
@@ -120,23 +121,121 @@ struct Installed {
     apt: bool,
 }
 
-fn docker(settings: &Settings, container: Option<Container>) -> Option<Finding> {
+/// Our container, stopped or running: starting it helps only when it publishes the app's port;
+/// when it publishes another, the app is pointed there, or a second container serves the asked
+/// port (under a name of its own: setup reuses a container of the name it is given).
+fn docker(settings: &Settings, machine: &Machine, container: Option<Container>) -> Option<Finding> {
     let port = settings.port.value;
-    match container? {
-        Container::Stopped(state) => Some(Finding {
-            detail: format!("the container {CONTAINER} is {state}"),
-            fix: format!("docker start {CONTAINER}"),
-        }),
-        Container::Running => Some(Finding {
-            detail: format!("the container {CONTAINER} runs but does not publish port {port} here"),
-            fix: format!(
-                "a container for port {port}: imcache setup docker --name {CONTAINER}-{port} \
-                 --port {port} (it runs `docker run -p 127.0.0.1:{port}:6379 ...`); or point \
-                 the app at the port `docker port {CONTAINER}` shows"
+    let own = format!("imcache setup docker --name {CONTAINER}-{port} --port {port}");
+    Some(match container? {
+        Container::Stopped { state, ports } => {
+            let start = match state.as_str() {
+                "paused" => format!("docker unpause {CONTAINER}"),
+                _ => format!("docker start {CONTAINER}"),
+            };
+            if ports.contains(&port) {
+                return Some(Finding {
+                    detail: format!("the container {CONTAINER} is {state}"),
+                    fix: start,
+                });
+            }
+            let Some(&first) = ports.first() else {
+                return Some(Finding {
+                    detail: format!(
+                        "the container {CONTAINER} is {state} (it publishes no fixed host port \
+                         for Redis's 6379, so not {port})"
+                    ),
+                    fix: format!(
+                        "`{start}`, then point the app at the port `docker port {CONTAINER} 6379` \
+                         shows, if any; or a Redis for port {port}: {own}"
+                    ),
+                });
+            };
+            let detail = format!(
+                "the container {CONTAINER} is {state} (it publishes {}, not {port})",
+                published(&ports)
+            );
+            // A paused container's port is held by its own proxy; another holder makes `docker
+            // start` fail with "port is already allocated".
+            let held = match state.as_str() {
+                "paused" => None,
+                _ => taken(machine, &ports),
+            };
+            match held {
+                None => Finding {
+                    detail,
+                    fix: start_elsewhere(settings, &start, first, own),
+                },
+                Some((held, holder)) => Finding {
+                    detail: format!(
+                        "{detail} and cannot start: {held} is taken here{}",
+                        holder
+                            .as_ref()
+                            .map(|o| format!(" by {} (pid {})", o.comm, o.pid))
+                            .unwrap_or_default()
+                    ),
+                    fix: match holder.is_some_and(|o| o.comm == "redis-server") {
+                        true => format!(
+                            "point the app at the Redis on {held}: {}; or a Redis for port \
+                             {port}: {own}",
+                            set_port(settings, held)
+                        ),
+                        false => format!("a Redis for port {port}: {own}"),
+                    },
+                },
+            }
+        }
+        Container::Running { ports } if ports.contains(&port) => Finding {
+            detail: format!(
+                "the container {CONTAINER} runs and publishes port {port}, but nothing listens \
+                 there"
             ),
-        }),
-        Container::Missing | Container::Unknown(_) => None,
+            fix: format!(
+                "docker restart {CONTAINER} (its port is bound again as it starts); if the port \
+                 stays refused, see `docker logs {CONTAINER}`"
+            ),
+        },
+        Container::Running { ports } => match ports.first() {
+            Some(&first) => Finding {
+                detail: format!(
+                    "the container {CONTAINER} runs but publishes {}, not {port}",
+                    published(&ports)
+                ),
+                fix: format!(
+                    "point the app at it: {}; or a Redis for port {port}: {own}",
+                    set_port(settings, first)
+                ),
+            },
+            None => Finding {
+                detail: format!(
+                    "the container {CONTAINER} runs but does not publish port {port} here"
+                ),
+                fix: format!(
+                    "a container for port {port}: {own} (it runs `docker run -p \
+                     127.0.0.1:{port}:6379 ...`); or point the app at the port `docker port \
+                     {CONTAINER}` shows"
+                ),
+            },
+        },
+        Container::Missing | Container::Unknown(_) => return None,
+    })
+}
+
+/// "port 6380" or "ports 6380, 6381".
+fn published(ports: &[u16]) -> String {
+    let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+    match list.len() {
+        1 => format!("port {}", list[0]),
+        _ => format!("ports {}", list.join(", ")),
     }
+}
+
+/// The first of `ports` something on this machine listens on, and what does when it can be seen.
+fn taken(machine: &Machine, ports: &[u16]) -> Option<(u16, Option<procfs::Owner>)> {
+    ports.iter().find_map(|&port| {
+        let listeners = machine.listeners_on(port);
+        (!listeners.is_empty()).then(|| (port, listeners.into_iter().find_map(|s| s.owner)))
+    })
 }
 
 fn brew(settings: &Settings, service: &Service) -> Option<Finding> {

@@ -42,7 +42,7 @@ pub fn no_reply(settings: &Settings, machine: &Machine) -> Check {
             .hint(format!("a long command (KEYS, a big Lua script) blocks it: wait, see its log and SLOWLOG once it answers; {wait}")),
         "docker-proxy" => {
             let fix = match install::docker_container(CONTAINER, install::DIAGNOSIS_TIMEOUT) {
-                Container::Stopped(state) if state == "paused" => format!("docker unpause {CONTAINER}"),
+                Container::Stopped { state, .. } if state == "paused" => format!("docker unpause {CONTAINER}"),
                 _ => format!("see `docker logs {CONTAINER}`, then `docker restart {CONTAINER}`"),
             };
             Check::fail("redis", format!("{base}: the container behind docker-proxy (pid {pid}) does not answer"))

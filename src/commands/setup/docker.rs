@@ -46,12 +46,12 @@ pub fn prepare(
         "looking for the container {name} (docker inspect)"
     ));
     let (detail, start, exists) = match install::docker_container(name, install::QUERY_TIMEOUT) {
-        Container::Running => (
+        Container::Running { .. } => (
             format!("{name} is running: reused, nothing is created"),
             None,
             true,
         ),
-        Container::Stopped(state) => (
+        Container::Stopped { state, .. } => (
             format!("{name} exists ({state}): it will be started"),
             Some(start_action(name)),
             true,
