@@ -254,6 +254,57 @@ fn a_stopped_container_is_started_not_recreated() {
     assert_eq!(doc.names()[4], "docker_start");
 }
 
+/// Our container already exists, publishing another port: asked for a port on the command
+/// line, setup stops before anything runs (reusing it would wait for a port it never serves);
+/// with the port only from .env, it takes the container's port and writes that to .env.
+#[test]
+fn a_container_on_another_port_is_bad_input_with_port_and_its_port_without() {
+    let published = free_port();
+    let asked = free_port();
+    let docker = FakeDocker::new().container("exited", published);
+    let dir = tempfile::tempdir().unwrap();
+    let run = docker_setup(&docker, dir.path(), asked)
+        .args(["--yes"])
+        .run()
+        .code(2);
+    assert!(
+        run.stderr.contains(&format!(
+            "the container {NAME} publishes port {published}, not {asked} (flag --port)"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains(&format!("fix: use --port {published}")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !docker
+            .calls()
+            .iter()
+            .any(|c| c[0] == "start" || c[0] == "run"),
+        "{:?}",
+        docker.calls()
+    );
+    assert!(!dir.path().join(".env").exists());
+
+    // The port from .env (which setup rewrites) gives way to the container's.
+    std::fs::write(dir.path().join(".env"), format!("REDIS_PORT={asked}\n")).unwrap();
+    let run = Imcache::new()
+        .dir(dir.path())
+        .path_first(docker.path())
+        .args(["setup", "docker", "--yes", "--json"])
+        .run()
+        .success();
+    let doc: Doc = run.json();
+    assert_eq!(doc.names()[4], "docker_start", "{doc:#?}");
+    assert_eq!(
+        read_env(&dir.path().join(".env"))["REDIS_PORT"],
+        published.to_string()
+    );
+}
+
 #[test]
 fn a_redis_already_on_the_port_is_used_and_nothing_is_started() {
     let server = RedisServer::start();

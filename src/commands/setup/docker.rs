@@ -45,7 +45,35 @@ pub fn prepare(
     let progress = journal.start(&format!(
         "looking for the container {name} (docker inspect)"
     ));
-    let (detail, start, exists) = match install::docker_container(name, install::QUERY_TIMEOUT) {
+    let container = install::docker_container(name, install::QUERY_TIMEOUT);
+    // A container of that name that publishes another port: reusing it would wait for a port it
+    // never serves. A port asked for on the command line or in the environment (which would
+    // shadow .env for the app) is bad input; otherwise setup takes the container's port (and
+    // writes it to .env).
+    if let Container::Running { ports } | Container::Stopped { ports, .. } = &container {
+        if let Some(&published) = ports.first().filter(|_| !ports.contains(&port)) {
+            if matches!(target.port.source.layer, Layer::Flag | Layer::Env) {
+                let err = Error::usage(format!(
+                    "the container {name} publishes port {published}, not {port} ({})",
+                    target.port.source
+                ))
+                .with_hint(format!(
+                    "use --port {published}; or recreate it on {port}: `docker rm -f {name}` and \
+                     setup again (its data goes with it); or another container: --name \
+                     {name}-{port}"
+                ));
+                return Err(journal.fail(progress, "container", &err));
+            }
+            target.port = Setting {
+                value: published,
+                source: Source {
+                    layer: Layer::Default,
+                    name: String::new(),
+                },
+            };
+        }
+    }
+    let (detail, start, exists) = match container {
         Container::Running { .. } => (
             format!("{name} is running: reused, nothing is created"),
             None,
