@@ -23,6 +23,14 @@ fn missing_directives_are_appended_and_flags_override_the_profile() {
         fs::read_to_string(&path).unwrap(),
         "port 6379\nbind 127.0.0.1\nmaxmemory 64mb\nmaxmemory-policy allkeys-lfu\nsave 60 100\n"
     );
+    assert_loads(
+        &path,
+        &[
+            ("maxmemory", "67108864"),
+            ("maxmemory-policy", "allkeys-lfu"),
+            ("save", "60 100"),
+        ],
+    );
 }
 
 #[test]
@@ -54,6 +62,14 @@ fn duplicates_and_upper_case_names_become_one_line_in_place() {
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
         "maxmemory 256mb\nsave 900 1\nsave 300 10\nsave 60 10000\nport 1\nmaxmemory-policy allkeys-lru\n"
+    );
+    assert_loads(
+        &path,
+        &[
+            ("maxmemory", "268435456"),
+            ("maxmemory-policy", "allkeys-lru"),
+            ("save", GUIDE_SAVE),
+        ],
     );
 }
 
