@@ -118,6 +118,15 @@ pub fn sentinel_is_not_a_cache(con: &mut Link, settings: &Settings) -> Error {
     )
 }
 
+/// Connects to the unix socket `path` and lets go, as every connection would: doctor's first
+/// check over a socket (what TCP's handshake is for a port).
+pub fn reach_socket(settings: &Settings, path: &std::path::Path) -> Result<()> {
+    let target = Target::Unix(path.to_path_buf());
+    socket::Socket::connect(&target, Instant::now() + settings.timeout)
+        .map(drop)
+        .map_err(|failure| classify::failure_error(&failure, settings))
+}
+
 /// Like `open`, but an error reply to the PING (MISCONF, LOADING, NOAUTH ...) stays in
 /// `ping_reply` instead of failing the open: Redis refuses PING while its snapshots fail, yet the
 /// connection answers INFO, which doctor needs to say why. Through a Sentinel set, the master

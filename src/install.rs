@@ -87,6 +87,16 @@ pub enum Container {
     Unknown(String),
 }
 
+impl Container {
+    /// The host ports it publishes Redis's port on (none when missing or unknown).
+    pub fn ports(&self) -> &[u16] {
+        match self {
+            Container::Running { ports } | Container::Stopped { ports, .. } => ports,
+            Container::Missing | Container::Unknown(_) => &[],
+        }
+    }
+}
+
 /// What `docker_container` asks for, in one `docker inspect`: the state, then the bindings the
 /// container was created with (set even when it is stopped), then the ports it has now (what the
 /// engine chose for a binding without a host port; empty when stopped). `json` prints compact
@@ -284,14 +294,29 @@ pub fn os() -> Os {
 /// The way to start the apt-installed server on this machine: systemctl under systemd, else the
 /// `service` wrapper, else redis-server itself with Debian's config; through sudo when not root.
 pub fn apt_start_command() -> Cmd {
-    let cmd = if systemd_is_init() {
-        Cmd::new("systemctl").args(["start", "redis-server"])
-    } else if process::find("service").is_some() {
-        Cmd::new("service").args(["redis-server", "start"])
-    } else {
-        Cmd::new("redis-server").args(["/etc/redis/redis.conf", "--daemonize", "yes"])
+    let cmd = match apt_service_manager() {
+        Some(ServiceManager::Systemd) => Cmd::new("systemctl").args(["start", "redis-server"]),
+        Some(ServiceManager::Service) => Cmd::new("service").args(["redis-server", "start"]),
+        None => Cmd::new("redis-server").args(["/etc/redis/redis.conf", "--daemonize", "yes"]),
     };
     as_root(cmd)
+}
+
+/// What starts Debian's service here, which then runs it as the `redis` user.
+enum ServiceManager {
+    Systemd,
+    /// The `service` wrapper around the init script.
+    Service,
+}
+
+fn apt_service_manager() -> Option<ServiceManager> {
+    if systemd_is_init() {
+        Some(ServiceManager::Systemd)
+    } else if process::find("service").is_some() {
+        Some(ServiceManager::Service)
+    } else {
+        None
+    }
 }
 
 /// What keeps Debian's service from starting as the `redis` user it runs as (a log file or
@@ -299,14 +324,11 @@ pub fn apt_start_command() -> Cmd {
 /// and start it: `chown redis /var/log/redis/redis-server.log && service redis-server start`
 /// (each through sudo when not root). None when nothing is seen.
 pub fn apt_start_blocked() -> Option<(Blocked, String)> {
-    let start = apt_start_command();
-    if start.program == "redis-server" || start.args.get(1).is_some_and(|p| p == "redis-server") {
-        // No service manager: redis-server runs as whoever starts it.
-        return None;
-    }
+    // Without a service manager, redis-server runs as whoever starts it.
+    apt_service_manager()?;
     let blocked = service_user::start_blocked(Path::new(APT_REDIS_CONF))?;
     let sudo = if process::is_root() { "" } else { "sudo " };
-    let start = typed(&start);
+    let start = typed(&apt_start_command());
     let fix = blocked
         .fix
         .iter()
@@ -448,11 +470,12 @@ mod tests {
             "dead map[6379/tcp:[{127.0.0.1 6379}]]",
             "exited",
         ] {
-            let ports = match container_state(said) {
-                Container::Running { ports } | Container::Stopped { ports, .. } => ports,
-                other => panic!("{said}: {other:?}"),
-            };
-            assert!(ports.is_empty(), "{said}: {ports:?}");
+            let state = container_state(said);
+            assert!(
+                matches!(state, Container::Running { .. } | Container::Stopped { .. }),
+                "{said}: {state:?}"
+            );
+            assert!(state.ports().is_empty(), "{said}: {state:?}");
         }
     }
 

@@ -67,7 +67,8 @@ impl Source {
         }
     }
 
-    fn default_value() -> Self {
+    /// The source of a default: no flag, no variable.
+    pub fn default_value() -> Self {
         Source::new(Layer::Default, "")
     }
 

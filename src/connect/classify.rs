@@ -80,6 +80,12 @@ pub fn failure_error(failure: &Failure, settings: &Settings) -> Error {
             "widen the server's `unixsocketperm` (e.g. 770 and a shared group), or run as a \
              member of the socket's group",
         ),
+        Failure::StaleSocket(path) => Error::unreachable(format!(
+            "nothing listens on the unix socket {}: the file is left from a server that stopped",
+            path.display()
+        ))
+        .with_reason(Reason::Refused)
+        .with_hint("start Redis again (it replaces the file), and check its log for why it stopped"),
         Failure::Tls(err) => tls_failure(err, settings),
         Failure::PlainPort => Error::unreachable(format!(
             "TLS: {addr} speaks plain Redis, not TLS"

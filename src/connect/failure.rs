@@ -23,6 +23,8 @@ pub enum Failure {
     NoSocketFile(PathBuf),
     /// The unix socket file exists, but this user may not connect to it.
     SocketPermission(PathBuf),
+    /// The unix socket file exists, but nothing listens on it (left by a server that stopped).
+    StaleSocket(PathBuf),
     /// The wildcard address (0.0.0.0, ::) is not a server to connect to.
     Wildcard,
     /// The TLS layer failed: the certificate, the handshake, an alert from the server.
@@ -49,6 +51,7 @@ impl fmt::Display for Failure {
             Failure::Dns(host) => write!(f, "cannot resolve {host}"),
             Failure::NoSocketFile(path) => write!(f, "no socket file {}", path.display()),
             Failure::SocketPermission(path) => write!(f, "no permission for {}", path.display()),
+            Failure::StaleSocket(path) => write!(f, "nothing listens on {}", path.display()),
             Failure::Wildcard => f.write_str("the wildcard address"),
             Failure::Tls(err) => write!(f, "TLS: {err}"),
             Failure::PlainPort => f.write_str("the port speaks plain Redis, not TLS"),

@@ -17,7 +17,7 @@ use redis::Value;
 
 use super::{Conn, Link, Mode};
 use crate::error::{Error, Kind, Reason, Result};
-use crate::settings::{Layer, SentinelSettings, Setting, Settings, Source, host_port};
+use crate::settings::{SentinelSettings, Setting, Settings, Source, host_port};
 
 /// How the master of a connection was found.
 #[derive(Clone, Debug)]
@@ -302,7 +302,7 @@ pub fn sentinel_settings(
         },
         db: Setting {
             value: 0,
-            source: default_source(),
+            source: Source::default_value(),
         },
         user: sentinel.user.clone(),
         password: sentinel.password.clone(),
@@ -326,13 +326,6 @@ pub fn master_settings(settings: &Settings, addr: &(String, u16), named_by: &str
         },
         sentinel: None,
         ..settings.clone()
-    }
-}
-
-fn default_source() -> Source {
-    Source {
-        layer: Layer::Default,
-        name: String::new(),
     }
 }
 

@@ -246,6 +246,7 @@ fn connect_unix(path: &PathBuf) -> Result<UnixStream, Failure> {
     UnixStream::connect(path).map_err(|err| match err.kind() {
         io::ErrorKind::NotFound => Failure::NoSocketFile(path.clone()),
         io::ErrorKind::PermissionDenied => Failure::SocketPermission(path.clone()),
+        io::ErrorKind::ConnectionRefused => Failure::StaleSocket(path.clone()),
         _ => Failure::from_io(err),
     })
 }

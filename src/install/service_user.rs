@@ -34,16 +34,26 @@ pub struct Blocked {
     pub fix: Vec<String>,
 }
 
+impl Blocked {
+    /// `its logfile /var/log/redis/redis-server.log is owned by root and ...`.
+    pub fn what(&self) -> String {
+        format!(
+            "its {} {} {}",
+            self.directive,
+            self.path.display(),
+            self.why
+        )
+    }
+}
+
 /// What stops the Debian service from starting, read from `conf` (Debian's redis.conf) and this
 /// machine's account files; None when nothing is seen (or there is no `redis` account).
 pub fn start_blocked(conf: &Path) -> Option<Blocked> {
-    let account = account(
-        &std::fs::read_to_string("/etc/passwd").ok()?,
-        &std::fs::read_to_string("/etc/group").unwrap_or_default(),
-        SERVICE_USER,
-    )?;
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    let group = std::fs::read_to_string("/etc/group").unwrap_or_default();
+    let account = account(&passwd, &group, SERVICE_USER)?;
     let config = Config::parse(std::fs::read(conf).ok()?);
-    blocked(&config, &account, &|uid| owner_name(uid))
+    blocked(&config, &account, &|uid| owner_name(&passwd, uid))
 }
 
 /// The first of the service's files it cannot use: its log file (or the folder it is created
@@ -193,15 +203,13 @@ pub fn account(passwd: &str, group: &str, name: &str) -> Option<Account> {
     })
 }
 
-/// The login name of `uid` from /etc/passwd, else the number.
-fn owner_name(uid: u32) -> String {
-    std::fs::read_to_string("/etc/passwd")
-        .ok()
-        .and_then(|text| {
-            text.lines().find_map(|line| {
-                let fields: Vec<&str> = line.split(':').collect();
-                (fields.len() >= 3 && fields[2].parse() == Ok(uid)).then(|| fields[0].to_string())
-            })
+/// The login name of `uid` in the text of /etc/passwd, else the number.
+fn owner_name(passwd: &str, uid: u32) -> String {
+    passwd
+        .lines()
+        .find_map(|line| {
+            let fields: Vec<&str> = line.split(':').collect();
+            (fields.len() >= 3 && fields[2].parse() == Ok(uid)).then(|| fields[0].to_string())
         })
         .unwrap_or_else(|| format!("uid {uid}"))
 }

@@ -59,6 +59,22 @@ fn a_missing_socket_file_and_a_forbidden_one_say_so() {
         "{doc:?}"
     );
 
+    // A file left by a server that stopped: verify says so, as doctor does.
+    let left = server.dir.path().join("left.sock");
+    drop(std::os::unix::net::UnixListener::bind(&left).unwrap());
+    let doc: Checks = Imcache::new()
+        .args(["verify", "--json", "-s"])
+        .arg(&left)
+        .run()
+        .code(3)
+        .json();
+    assert!(
+        doc.check("connect")
+            .detail
+            .contains("the file is left from a server that stopped"),
+        "{doc:?}"
+    );
+
     // The socket is mode 700 and owned by the test's user: another user may not connect.
     let doc: Checks = Imcache::new()
         .args(["verify", "--json", "-s"])

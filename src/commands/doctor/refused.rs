@@ -284,10 +284,8 @@ fn apt(settings: &Settings, machine: &Machine, installed: bool) -> Option<Findin
             };
             return Some(Finding {
                 detail: format!(
-                    "the apt package redis-server is installed but cannot start: its {} {} {}{elsewhere}",
-                    blocked.directive,
-                    blocked.path.display(),
-                    blocked.why
+                    "the apt package redis-server is installed but cannot start: {}{elsewhere}",
+                    blocked.what()
                 ),
                 fix: match apt_port == port {
                     true => fix,

@@ -4,7 +4,6 @@
 //! machine a listener that no longer accepts), a DNS failure means the name is wrong.
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Instant;
 
@@ -78,47 +77,18 @@ pub fn check(settings: &Settings, machine: &Machine) -> Check {
 }
 
 /// A unix socket instead of TCP (`-s`, `unix://`): the check keeps its name, and says what was
-/// connected to. A missing file, a file nobody listens on (left by a server that stopped) and a
-/// socket this user may not open are three different findings.
+/// connected to; a missing file, a file nobody listens on and a forbidden one are told apart by
+/// connect.rs, as for every connection.
 fn unix_socket(settings: &Settings, path: &Path) -> Check {
-    let shown = path.display();
-    let source = &settings.socket.source;
-    match UnixStream::connect(path) {
-        Ok(_) => Check::pass(
+    match crate::connect::reach_socket(settings, path) {
+        Ok(()) => Check::pass(
             "tcp",
-            format!("the unix socket {shown} accepts connections (no TCP)"),
+            format!(
+                "the unix socket {} accepts connections (no TCP)",
+                path.display()
+            ),
         ),
-        Err(err) => match err.kind() {
-            std::io::ErrorKind::NotFound => Check::fail(
-                "tcp",
-                format!("the unix socket {shown} (from {source}) does not exist"),
-            )
-            .hint(
-                "start Redis, or check the path against the server's `unixsocket` setting \
-                 (`unixsocket` is off in Debian's redis.conf until it is uncommented)",
-            ),
-            std::io::ErrorKind::PermissionDenied => Check::fail(
-                "tcp",
-                format!("this user may not connect to the unix socket {shown}"),
-            )
-            .hint(
-                "widen the server's `unixsocketperm` (e.g. 770 and a shared group), or run as a \
-                 member of the socket's group",
-            ),
-            std::io::ErrorKind::ConnectionRefused => Check::fail(
-                "tcp",
-                format!(
-                    "nothing listens on the unix socket {shown}: the file is left from a server \
-                     that stopped"
-                ),
-            )
-            .hint("start Redis again (it replaces the file), and check its log for why it stopped"),
-            _ => Check::fail(
-                "tcp",
-                format!("cannot connect to the unix socket {shown}: {err}"),
-            )
-            .hint(format!("check the path (from {source})")),
-        },
+        Err(err) => Check::from_error("tcp", &err),
     }
 }
 

@@ -46,12 +46,7 @@ pub fn check_sudo(journal: &mut Journal) -> Result<(), Halt> {
 pub fn prepare(journal: &mut Journal) -> Result<Plan, Halt> {
     let wait_hint = match install::apt_start_blocked() {
         // Known before it starts: the service will stop at once, as the redis user.
-        Some((blocked, fix)) => format!(
-            "the service cannot start: its {} {} {}: {fix}",
-            blocked.directive,
-            blocked.path.display(),
-            blocked.why
-        ),
+        Some((blocked, fix)) => format!("the service cannot start: {}: {fix}", blocked.what()),
         None => format!(
             "see `{}` and the log /var/log/redis/redis-server.log",
             if install::systemd_is_init() {

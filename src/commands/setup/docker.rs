@@ -50,8 +50,9 @@ pub fn prepare(
     // never serves. A port asked for on the command line or in the environment (which would
     // shadow .env for the app) is bad input; otherwise setup takes the container's port (and
     // writes it to .env).
-    if let Container::Running { ports } | Container::Stopped { ports, .. } = &container {
-        if let Some(&published) = ports.first().filter(|_| !ports.contains(&port)) {
+    let ports = container.ports();
+    if !ports.contains(&port) {
+        if let Some(&published) = ports.first() {
             if matches!(target.port.source.layer, Layer::Flag | Layer::Env) {
                 let err = Error::usage(format!(
                     "the container {name} publishes port {published}, not {port} ({})",
@@ -66,10 +67,7 @@ pub fn prepare(
             }
             target.port = Setting {
                 value: published,
-                source: Source {
-                    layer: Layer::Default,
-                    name: String::new(),
-                },
+                source: Source::default_value(),
             };
         }
     }

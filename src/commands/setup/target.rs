@@ -37,10 +37,7 @@ pub fn local(
             "use `imcache setup cloud {flag} ...`, or drop {flag}"
         )));
     }
-    let default_source = || Source {
-        layer: Layer::Default,
-        name: String::new(),
-    };
+    let default_source = Source::default_value;
     let host = match &conn.host {
         Some(host) if settings::is_this_machine(host) => resolved.host.clone(),
         Some(host) => {
